@@ -1,0 +1,40 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'models/', 'node_modules/', 'samples/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The domain is pure: no I/O, no framework, no node: built-ins.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'net'], message: 'src/domain must stay free of I/O.' },
+          { group: ['**/application/**', '**/infrastructure/**', 'inversify', 'sharp', 'onnxruntime-node', 'ioredis'], message: 'src/domain depends on nothing outside itself.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/infrastructure/**', 'sharp', 'onnxruntime-node', 'ioredis', 'undici', 'prom-client'], message: 'src/application talks to adapters only through its ports.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);

@@ -1,0 +1,26 @@
+/** @type {import('jest').Config} */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/unit'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/integration'],
+      transform: { '^.+\\.ts$': tsJest },
+      // Integration tests load real ONNX models and start real servers.
+      slowTestThreshold: 30,
+    },
+  ],
+  testTimeout: 120000,
+  collectCoverageFrom: ['src/**/*.ts'],
+  coverageThreshold: {
+    './src/domain/': { lines: 100, branches: 100, functions: 100, statements: 100 },
+  },
+};

@@ -1,0 +1,124 @@
+import type { FaceDetection } from '../../domain/detection';
+import { fuseEmbeddings, type Embedding } from '../../domain/embedding';
+import type { AnalyzedFace } from '../../domain/face';
+import { matchIdentity } from '../../domain/identity';
+import { lumaOf, mirrorImage, type RgbImage } from '../../domain/image';
+import { assessQuality, laplacianVariance, type QualityPolicy } from '../../domain/quality';
+import { failure, success, type Outcome } from '../outcome';
+import type { FaceAligner } from '../ports/face-aligner';
+import type { FaceDetector } from '../ports/face-detector';
+import type { FaceEmbedder } from '../ports/face-embedder';
+import type { IdentityGallery } from '../ports/identity-gallery';
+import type { ImageDecoder } from '../ports/image-decoder';
+import type { LandmarkLocator } from '../ports/landmark-locator';
+import { noInstrumentation, type PipelineInstrumentation } from '../ports/pipeline-instrumentation';
+
+export interface AnalyzeFacesOptions {
+  readonly quality: QualityPolicy;
+  /** Embed the mirrored crop too and fuse both (test-time augmentation). */
+  readonly flipAugmentation: boolean;
+  /** Similarity at or above which a face matches an enrolled identity. */
+  readonly matchThreshold: number;
+}
+
+export interface ImageAnalysis {
+  readonly width: number;
+  readonly height: number;
+  readonly faces: readonly AnalyzedFace[];
+}
+
+export interface AnalyzeFacesPorts {
+  readonly decoder: ImageDecoder;
+  readonly detector: FaceDetector;
+  readonly landmarks: LandmarkLocator;
+  readonly aligner: FaceAligner;
+  readonly embedder: FaceEmbedder;
+  readonly gallery?: IdentityGallery;
+  readonly instrumentation?: PipelineInstrumentation;
+}
+
+interface LocatedFace {
+  readonly imageIndex: number;
+  readonly detection: FaceDetection;
+}
+
+/**
+ * decode → detect → landmarks → align → quality gate → embed → match, over a
+ * batch of images: each model stage runs once for the whole batch (detector
+ * batch = images, landmark and embedder batch = every face of every image).
+ */
+export class AnalyzeFaces {
+  private readonly instrumentation: PipelineInstrumentation;
+
+  constructor(
+    private readonly ports: AnalyzeFacesPorts,
+    private readonly options: AnalyzeFacesOptions,
+  ) {
+    this.instrumentation = ports.instrumentation ?? noInstrumentation;
+  }
+
+  async execute(images: readonly Uint8Array[]): Promise<Outcome<ImageAnalysis>[]> {
+    const decoded = await this.instrumentation.measure('decode', images.length, () => this.ports.decoder.decode(images));
+    const valid = decoded.flatMap((outcome, index) => (outcome.ok ? [{ index, image: outcome.value }] : []));
+    const analyses = await this.analyzeDecoded(valid.map((v) => v.image));
+    const byIndex = new Map(valid.map((v, i) => [v.index, analyses[i] as ImageAnalysis]));
+    return decoded.map((outcome, index) => (outcome.ok ? success(byIndex.get(index) as ImageAnalysis) : failure(outcome.error)));
+  }
+
+  /** The same pipeline for images that are already decoded. */
+  async analyzeDecoded(images: readonly RgbImage[]): Promise<ImageAnalysis[]> {
+    if (images.length === 0) return [];
+    const { measure } = this.instrumentation;
+    const detections = await measure('detect', images.length, () => this.ports.detector.detect(images));
+    const located: LocatedFace[] = detections.flatMap((faces, imageIndex) => faces.map((detection) => ({ imageIndex, detection })));
+
+    const faces: AnalyzedFace[] = [];
+    if (located.length > 0) {
+      const image = (face: LocatedFace): RgbImage => images[face.imageIndex] as RgbImage;
+      const landmarks = await measure('landmarks', located.length, () =>
+        this.ports.landmarks.locate(located.map((f) => ({ image: image(f), box: f.detection.box }))),
+      );
+      const crops = await measure('align', located.length, () =>
+        this.ports.aligner.align(located.map((f, i) => ({ image: image(f), landmarks: landmarks[i]! }))),
+      );
+      const qualities = located.map((f, i) => {
+        const crop = crops[i] as RgbImage;
+        const sharpness = laplacianVariance(lumaOf(crop), crop.width, crop.height);
+        return assessQuality(f.detection.box, landmarks[i]!, sharpness, this.options.quality);
+      });
+      const accepted = qualities.flatMap((q, i) => (q.passed ? [i] : []));
+      const embeddings = await measure('embed', accepted.length, () => this.embed(accepted.map((i) => crops[i] as RgbImage)));
+      const embeddingOf = new Map(accepted.map((faceIndex, k) => [faceIndex, embeddings[k] as Embedding]));
+      const gallery = this.ports.gallery ? await this.ports.gallery.identities() : [];
+
+      await measure('match', accepted.length, () => {
+        located.forEach((f, i) => {
+          const embedding = embeddingOf.get(i);
+          const identity =
+            embedding !== undefined && gallery.length > 0 ? matchIdentity(embedding, gallery, this.options.matchThreshold) : undefined;
+          faces.push({
+            box: f.detection.box,
+            score: f.detection.score,
+            landmarks: landmarks[i]!,
+            quality: qualities[i]!,
+            ...(embedding !== undefined ? { embedding } : {}),
+            ...(identity !== undefined ? { identity } : {}),
+          });
+        });
+      });
+    }
+
+    return images.map((image, imageIndex) => ({
+      width: image.width,
+      height: image.height,
+      faces: faces.filter((_, i) => (located[i] as LocatedFace).imageIndex === imageIndex),
+    }));
+  }
+
+  private async embed(crops: readonly RgbImage[]): Promise<Embedding[]> {
+    if (crops.length === 0) return [];
+    if (!this.options.flipAugmentation) return this.ports.embedder.embed(crops);
+    const both = await this.ports.embedder.embed([...crops, ...crops.map(mirrorImage)]);
+    return crops.map((_, i) => fuseEmbeddings([both[i] as Embedding, both[i + crops.length] as Embedding]));
+  }
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { TOKENS } from './application/tokens';
+import type { AnalyzeFaces } from './application/use-cases/analyze-faces';
+import { FaceRecognitionError } from './domain/errors';
+import { benchCommand } from './infrastructure/cli/bench-command';
+import { compareCommand } from './infrastructure/cli/compare-command';
+import { detectCommand } from './infrastructure/cli/detect-command';
+import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { UsageError, type CommandOutput } from './infrastructure/cli/output';
+import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
+import { ConfigError } from './infrastructure/config/env-schema';
+import { StageTimings } from './infrastructure/telemetry/stage-timings';
+import { createContainer, releaseContainer } from './main';
+
+const USAGE = `usage:
+  facerec detect <image>
+  facerec compare <imageA> <imageB>
+  facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
+  facerec bench --images <dir> [--count <n>] [--batch <n>]
+  facerec config            list every environment variable with its default
+
+Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
+
+const output: CommandOutput = {
+  line: (text) => process.stdout.write(`${text}\n`),
+  json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+  progress: (text) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${text}`);
+  },
+};
+
+async function withPipeline<T>(config: Config, timings: StageTimings | null, run: (analyze: AnalyzeFaces) => Promise<T>): Promise<T> {
+  const container = await createContainer(config, timings ? { instrumentation: timings, modelObservers: [timings] } : {});
+  try {
+    return await run(container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces));
+  } finally {
+    await releaseContainer(container);
+  }
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      images: { type: 'string' },
+      limit: { type: 'string' },
+      count: { type: 'string' },
+      batch: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    output.line(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'detect':
+      return withPipeline(config, null, (analyze) => detectCommand(analyze, rest, output));
+    case 'compare':
+      return withPipeline(config, null, (analyze) => compareCommand(analyze, rest, config.MATCH_THRESHOLD, output));
+    case 'eval':
+      if (rest[0] !== 'lfw') throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': only 'lfw' is supported`);
+      return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+    case 'bench': {
+      const timings = new StageTimings();
+      return withPipeline(config, timings, (analyze) => benchCommand(analyze, timings, values, output));
+    }
+    case 'config':
+      for (const [name, variable] of Object.entries(CONFIG_SCHEMA)) {
+        output.line(`${name}=${variable.defaultValue ?? ''}\t# ${variable.description}`);
+      }
+      return 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${JSON.stringify({ error: { code: 'usage', message: error.message } })}\n${USAGE}\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof FaceRecognitionError) {
+    process.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, context: error.context } })}\n`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown })?.code;
+  process.stderr.write(`${JSON.stringify({ error: { code: typeof code === 'string' ? code : 'internal_error', message } })}\n`);
+  return 1;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2))
+    .catch(reportError)
+    .then((code) => {
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,66 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { AnalyzeFaces } from '../../application/use-cases/analyze-faces';
+import { percentile, sum, type StageTimings } from '../telemetry/stage-timings';
+import { positiveInteger, UsageError, type CommandOutput } from './output';
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+
+/** Image files under `root`, recursively, in a stable order. */
+export async function listImages(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/**
+ * Throughput and per-stage latency of the pipeline, plus the time spent
+ * inside session.run alone, so the pipeline's own overhead shows as a ratio
+ * of model time measured in the same run.
+ */
+export async function benchCommand(
+  analyze: AnalyzeFaces,
+  timings: StageTimings,
+  flags: { images?: string; count?: string; batch?: string },
+  output: CommandOutput,
+): Promise<number> {
+  if (!flags.images) throw new UsageError('bench needs --images <dir>');
+  const count = positiveInteger(flags.count, 'count', 500);
+  const batchSize = positiveInteger(flags.batch, 'batch', 8);
+  const paths = (await listImages(flags.images)).slice(0, count);
+  if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
+  const files = await Promise.all(paths.map((p) => readFile(p)));
+
+  // Warm-up: first runs allocate ONNX Runtime's arenas.
+  await analyze.execute(files.slice(0, batchSize));
+  timings.reset();
+
+  let faces = 0;
+  const started = performance.now();
+  for (let start = 0; start < files.length; start += batchSize) {
+    const outcomes = await analyze.execute(files.slice(start, start + batchSize));
+    faces += outcomes.reduce((n, o) => n + (o.ok ? o.value.faces.length : 0), 0);
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+
+  output.line(`images: ${files.length}, batch: ${batchSize}, faces: ${faces}, wall: ${wallSeconds.toFixed(2)} s`);
+  output.line('stage        p50 ms   p95 ms   total s   (per batch call)');
+  for (const [stage, values] of timings.stages) {
+    output.line(
+      `${stage.padEnd(12)} ${(percentile(values, 50) * 1000).toFixed(2).padStart(7)}  ${(percentile(values, 95) * 1000).toFixed(2).padStart(7)}  ${sum(values).toFixed(3).padStart(8)}`,
+    );
+  }
+  let modelSeconds = 0;
+  for (const [model, values] of timings.modelRuns) {
+    modelSeconds += sum(values);
+    output.line(`session.run ${model.padEnd(10)} runs ${values.length}, total ${sum(values).toFixed(3)} s, p50 ${(percentile(values, 50) * 1000).toFixed(2)} ms`);
+  }
+  const pipelineSeconds = sum([...timings.stages.values()].flat());
+  const overhead = ((pipelineSeconds - modelSeconds) / modelSeconds) * 100;
+  output.line(`images/s: ${(files.length / wallSeconds).toFixed(1)}, pipeline ${pipelineSeconds.toFixed(3)} s, model ${modelSeconds.toFixed(3)} s`);
+  output.line(`throughput: ${(faces / wallSeconds).toFixed(1)} faces/s, overhead: ${overhead.toFixed(1)}% of model time`);
+  return 0;
+}

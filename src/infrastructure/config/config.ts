@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+import {
+  booleanVar,
+  enumVar,
+  integerVar,
+  numberVar,
+  readEnvironment,
+  stringVar,
+  urlVar,
+  type Values,
+} from './env-schema';
+
+/** The package root (where models/ and samples/ are provisioned), independent of the working directory. */
+export const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
+
+/**
+ * Every environment variable the service reads. The README's configuration
+ * table documents the same list; `facerec config` prints it.
+ */
+export const CONFIG_SCHEMA = {
+  // Models and inference
+  MODEL_DIR: stringVar('Directory of the model set (manifest.json + ONNX files).', resolve(PACKAGE_ROOT, 'models', 'default')),
+  EXECUTION_PROVIDER: enumVar('ONNX Runtime execution provider; cuda falls back to cpu with one warning.', 'cpu', ['cpu', 'cuda'] as const),
+  ORT_INTRA_OP_THREADS: integerVar('Threads inside one ONNX operator (0 = one per core).', 0, 0, 256),
+  ORT_INTER_OP_THREADS: integerVar('Threads across independent ONNX operators.', 1, 1, 256),
+  DETECTION_THRESHOLD: numberVar('Minimum detector face probability.', 0.7, { min: 0, max: 1 }),
+  NMS_IOU_THRESHOLD: numberVar('Overlap (IoU) above which the weaker of two face boxes is dropped.', 0.4, { min: 0, max: 1 }),
+  MAX_FACES_PER_IMAGE: integerVar('Most faces reported per image.', 64, 1, 1000),
+  MIN_FACE_SIZE: numberVar('Quality gate: smallest face box side in pixels.', 20, { min: 0 }),
+  MIN_SHARPNESS: numberVar('Quality gate: smallest Laplacian variance of the aligned 112×112 crop.', 15, { min: 0 }),
+  MAX_YAW_DEGREES: numberVar('Quality gate: largest estimated head yaw in degrees.', 60, { min: 0, max: 90 }),
+  MATCH_THRESHOLD: numberVar('Cosine similarity at or above which two faces are the same person (calibrated on LFW, adr/0001).', 0.3, {
+    min: -1,
+    max: 1,
+  }),
+  FLIP_TTA: booleanVar('Embed the mirrored crop too and fuse both embeddings.', false),
+  MAX_IMAGE_PIXELS: integerVar('Largest accepted image (width × height), checked before decoding.', 40_000_000, 1),
+  MIN_IMAGE_SIDE: integerVar('Smallest accepted image side in pixels.', 16, 1),
+
+  // Service identity and orchestrator
+  PROCESSOR_ID: stringVar('Processor id registered with frame-buffer-v2; names the queue frames:ready:<id>.', 'face-recognition-1', /^[A-Za-z0-9_.:-]{1,128}$/),
+  CONSUMER_NAME: stringVar('Consumer name inside the group (default: hostname-pid); replicas of one PROCESSOR_ID need distinct names.', undefined, /^[A-Za-z0-9_.:-]{1,128}$/),
+  ORCHESTRATOR_URL: urlVar('frame-buffer-v2 base URL; unset = do not register.', undefined, ['http:', 'https:']),
+  CAPACITY: integerVar('Frames in flight at most; also the capacity registered with the orchestrator.', 8, 1, 10_000),
+  HEARTBEAT_INTERVAL_S: numberVar('Seconds between heartbeats.', 10, { min: 0.1, max: 3600 }),
+  HEALTH_ENDPOINT: urlVar('Health URL announced to the orchestrator (default http://<hostname>:<HTTP_PORT>/health).', undefined, ['http:', 'https:']),
+
+  // Redis Streams
+  REDIS_URL: urlVar('Redis URL; unset = embedded mode on INPUT_DIR.', undefined, ['redis:', 'rediss:']),
+  REDIS_CLUSTER: booleanVar('Connect to a Redis Cluster (REDIS_URL is one seed node).', false),
+  CONSUMER_GROUP: stringVar('Consumer group on the frame queue.', 'face-recognition', /^[A-Za-z0-9_.:-]{1,128}$/),
+  RESULT_STREAM: stringVar('Stream receiving one result per frame.', 'faces:detected'),
+  RESULT_STREAM_MAXLEN: integerVar('Approximate cap of RESULT_STREAM (MAXLEN ~).', 100_000, 1),
+  DEAD_LETTER_STREAM: stringVar('Stream receiving frames that cannot be processed.', 'faces:dead-letter'),
+  FRAME_IMAGE_KEY: stringVar('Key template of a frame image stored in Redis; {frame_id} and {camera_id} are substituted.', 'frame:data:{frame_id}'),
+  FRAME_IMAGE_ROOT: stringVar('Directory that image file paths in frames must lie under (unset = file paths rejected).', undefined),
+  MAX_BATCH: integerVar('Most frames analysed in one batched model call.', 8, 1, 256),
+  MAX_BATCH_WAIT_MS: integerVar('Longest wait to fill a batch, in ms.', 5, 0, 10_000),
+  MAX_ATTEMPTS: integerVar('Deliveries of a frame before it goes to the dead-letter stream.', 3, 1, 100),
+  CLAIM_IDLE_MS: integerVar('Pending entries idle longer than this are reclaimed from crashed consumers.', 30_000, 100),
+  CLAIM_INTERVAL_MS: integerVar('How often to look for such entries.', 10_000, 100),
+  PUBLISH_EMBEDDINGS: booleanVar('Add embeddings to published results (off by default: privacy).', false),
+  PROCESSED_MARKER_TTL_S: integerVar('How long the per-frame "already published" marker lives.', 86_400, 1),
+  SHUTDOWN_TIMEOUT_S: numberVar('Longest drain of in-flight frames on SIGTERM.', 20, { min: 0, max: 3600 }),
+
+  // Embedded mode
+  INPUT_DIR: stringVar('Embedded mode: folder of images to process.', resolve(PACKAGE_ROOT, 'samples')),
+  OUTPUT_FILE: stringVar('Embedded mode: JSON-lines output ("-" = stdout).', '-'),
+  GALLERY_DIR: stringVar('Folder of enrolled identities: one sub-folder of photos per person (unset = no gallery).', undefined),
+
+  // HTTP and telemetry
+  HTTP_PORT: integerVar('Port of /health, /ready and /metrics.', 8003, 0, 65_535),
+  HTTP_HOST: stringVar('Address the HTTP server binds.', '0.0.0.0'),
+  LOG_LEVEL: enumVar('Log verbosity.', 'info', ['debug', 'info', 'warn', 'error'] as const),
+} as const;
+
+export type Config = Values<typeof CONFIG_SCHEMA>;
+
+export const loadConfig = (env: Readonly<Record<string, string | undefined>> = process.env): Config =>
+  readEnvironment(CONFIG_SCHEMA, env);

@@ -1,0 +1,33 @@
+import { l2Normalise, type Embedding } from '../../domain/embedding';
+import type { RgbImage } from '../../domain/image';
+import type { FaceEmbedder } from '../../application/ports/face-embedder';
+import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
+import type { ModelInput } from './model-input';
+import type { OnnxModel } from './onnx-session';
+
+/** ArcFace-style recogniser: aligned 112×112 crop in, one identity vector out. */
+export class ArcFaceEmbedder implements FaceEmbedder {
+  static readonly family = 'arcface';
+
+  static accepts(model: OnnxModel): boolean {
+    const input = model.inputShape();
+    return input.length === 4 && input[2] === input[3] && model.outputShape().length === 2;
+  }
+
+  constructor(
+    private readonly model: OnnxModel,
+    private readonly input: ModelInput,
+  ) {}
+
+  async embed(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
+    if (alignedFaces.length === 0) return [];
+    const { width, height } = this.input;
+    const channels = channelsOf(this.input);
+    const tensor = new Float32Array(alignedFaces.length * channels * width * height);
+    alignedFaces.forEach((face, index) => packIntoTensor(face, this.input, tensor, index));
+    const output = await this.model.run(tensor, [alignedFaces.length, channels, height, width]);
+    const values = output[this.model.session.outputNames[0] as string]?.data as Float32Array;
+    const size = values.length / alignedFaces.length;
+    return alignedFaces.map((_, index) => l2Normalise(values.subarray(index * size, (index + 1) * size)));
+  }
+}

@@ -1,0 +1,67 @@
+import { invertAffine, rectangleToOutput } from '../../domain/alignment';
+import type { BoundingBox, Point } from '../../domain/geometry';
+import { fivePointsFromSixtyEight, type FivePointLandmarks } from '../../domain/landmarks';
+import type { FaceRegion, LandmarkLocator } from '../../application/ports/landmark-locator';
+import { warpAffine } from '../imaging/affine-warp';
+import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
+import type { ModelInput } from './model-input';
+import type { OnnxModel } from './onnx-session';
+
+/**
+ * 68-point landmark regressor: the face box is cropped, resized to the
+ * model's input, and the model returns 136 values, (x, y) pairs normalised to
+ * the crop.
+ */
+export class Landmark68Locator implements LandmarkLocator {
+  static readonly family = 'landmark68';
+
+  static accepts(model: OnnxModel): boolean {
+    return model.outputShape().at(-1) === 136;
+  }
+
+  private readonly resized: Uint8Array;
+
+  constructor(
+    private readonly model: OnnxModel,
+    private readonly input: ModelInput,
+  ) {
+    this.resized = new Uint8Array(input.width * input.height * 3);
+  }
+
+  async locate(faces: readonly FaceRegion[]): Promise<FivePointLandmarks[]> {
+    if (faces.length === 0) return [];
+    const { width, height } = this.input;
+    const channels = channelsOf(this.input);
+    const tensor = new Float32Array(faces.length * channels * width * height);
+    const crops = faces.map((face, index) => {
+      const crop = cropInside(face.box, face.image.width, face.image.height);
+      const toSource = invertAffine(rectangleToOutput(crop.x1, crop.y1, crop.x2 - crop.x1, crop.y2 - crop.y1, width, height));
+      packIntoTensor(warpAffine(face.image, toSource, width, height, this.resized), this.input, tensor, index);
+      return crop;
+    });
+    const output = await this.model.run(tensor, [faces.length, channels, height, width]);
+    const values = output[this.model.session.outputNames[0] as string]?.data as Float32Array;
+    const perFace = values.length / faces.length;
+    return crops.map((crop, index) => {
+      const points: Point[] = [];
+      const w = crop.x2 - crop.x1;
+      const h = crop.y2 - crop.y1;
+      for (let k = index * perFace; k < (index + 1) * perFace; k += 2) {
+        points.push({ x: crop.x1 + (values[k] as number) * w, y: crop.y1 + (values[k + 1] as number) * h });
+      }
+      return fivePointsFromSixtyEight(points);
+    });
+  }
+}
+
+/**
+ * The box, shifted (not shrunk) to lie inside the image, as the model was
+ * trained: a face at the frame edge keeps its proportions.
+ */
+export function cropInside(box: BoundingBox, imageWidth: number, imageHeight: number): BoundingBox {
+  const w = Math.min(Math.max(1, box.x2 - box.x1), imageWidth);
+  const h = Math.min(Math.max(1, box.y2 - box.y1), imageHeight);
+  const x1 = Math.min(Math.max(box.x1, 0), imageWidth - w);
+  const y1 = Math.min(Math.max(box.y1, 0), imageHeight - h);
+  return { x1, y1, x2: x1 + w, y2: y1 + h };
+}

@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FaceDetector } from '../../application/ports/face-detector';
+import type { FaceEmbedder } from '../../application/ports/face-embedder';
+import type { LandmarkLocator } from '../../application/ports/landmark-locator';
+import { ArcFaceEmbedder } from './arcface-embedder';
+import { Landmark68Locator } from './landmark68-locator';
+import type { ModelInput } from './model-input';
+import { OnnxModel, type InferenceSettings, type Logger } from './onnx-session';
+import { UltraFaceDetector, type DetectionSettings } from './ultraface-detector';
+
+export interface ModelSpec extends ModelInput {
+  readonly file: string;
+  readonly family: string;
+}
+
+export interface ModelManifest {
+  readonly name: string;
+  readonly version: string;
+  readonly detector: ModelSpec;
+  readonly landmarks: ModelSpec;
+  readonly embedder: ModelSpec & { readonly embeddingSize?: number };
+}
+
+export class ModelSetError extends Error {
+  readonly code = 'model_set_error';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelSetError';
+  }
+}
+
+export interface LoadedModelSet {
+  readonly manifest: ModelManifest;
+  readonly detector: FaceDetector;
+  readonly landmarks: LandmarkLocator;
+  readonly embedder: FaceEmbedder;
+  readonly models: readonly OnnxModel[];
+  /** "name@version", published with every result. */
+  readonly version: string;
+}
+
+interface AdapterFamily<T> {
+  readonly family: string;
+  accepts(model: OnnxModel): boolean;
+  create(model: OnnxModel, spec: ModelSpec): T;
+}
+
+/**
+ * Like InsightFace's model_zoo: the adapter is chosen by looking at the model
+ * file itself (its inputs and outputs), and the manifest's `family` must agree,
+ * so a wrong file in MODEL_DIR fails loudly at start-up instead of producing
+ * garbage faces.
+ */
+function pick<T>(role: string, model: OnnxModel, spec: ModelSpec, families: readonly AdapterFamily<T>[]): T {
+  const matching = families.find((f) => f.accepts(model));
+  if (!matching) {
+    throw new ModelSetError(
+      `${role} model ${spec.file} (inputs ${JSON.stringify(model.inputShape())}, outputs ${model.session.outputNames.join(', ')}) ` +
+        `matches no supported family (${families.map((f) => f.family).join(', ')})`,
+    );
+  }
+  if (matching.family !== spec.family) {
+    throw new ModelSetError(`${role} model ${spec.file} looks like '${matching.family}' but the manifest says '${spec.family}'`);
+  }
+  return matching.create(model, spec);
+}
+
+export async function readManifest(modelDir: string): Promise<ModelManifest> {
+  const path = join(modelDir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ModelSetError(`no model manifest at ${path}; run 'npm run provision-models' or point MODEL_DIR at a model set`);
+  }
+  const manifest = JSON.parse(text) as ModelManifest;
+  for (const role of ['detector', 'landmarks', 'embedder'] as const) {
+    const spec = manifest[role];
+    if (!spec || typeof spec.file !== 'string' || typeof spec.family !== 'string' || !(spec.width > 0) || !(spec.height > 0)) {
+      throw new ModelSetError(`${path}: '${role}' needs file, family, width and height`);
+    }
+  }
+  return manifest;
+}
+
+export async function loadModelSet(
+  modelDir: string,
+  inference: InferenceSettings,
+  detection: DetectionSettings,
+  logger: Logger,
+): Promise<LoadedModelSet> {
+  const manifest = await readManifest(modelDir);
+  const load = (role: string, spec: ModelSpec): Promise<OnnxModel> =>
+    OnnxModel.load(role, join(modelDir, spec.file), inference, logger).catch((error: unknown) => {
+      throw new ModelSetError(`cannot load ${role} model ${spec.file}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  // Sessions are independent: load them side by side.
+  const [detectorModel, landmarkModel, embedderModel] = await Promise.all([
+    load('detector', manifest.detector),
+    load('landmarks', manifest.landmarks),
+    load('embedder', manifest.embedder),
+  ]);
+  const detector = pick<FaceDetector>('detector', detectorModel, manifest.detector, [
+    { family: UltraFaceDetector.family, accepts: UltraFaceDetector.accepts, create: (m, s) => new UltraFaceDetector(m, s, detection) },
+  ]);
+  const landmarks = pick<LandmarkLocator>('landmarks', landmarkModel, manifest.landmarks, [
+    { family: Landmark68Locator.family, accepts: Landmark68Locator.accepts, create: (m, s) => new Landmark68Locator(m, s) },
+  ]);
+  const embedder = pick<FaceEmbedder>('embedder', embedderModel, manifest.embedder, [
+    { family: ArcFaceEmbedder.family, accepts: ArcFaceEmbedder.accepts, create: (m, s) => new ArcFaceEmbedder(m, s) },
+  ]);
+  return {
+    manifest,
+    detector,
+    landmarks,
+    embedder,
+    models: [detectorModel, landmarkModel, embedderModel],
+    version: `${manifest.name}@${manifest.version}`,
+  };
+}
