@@ -75,3 +75,11 @@ export class DegenerateAlignmentError extends FaceRecognitionError {
 
 export const errorCode = (error: unknown): string =>
   error instanceof FaceRecognitionError ? error.code : 'internal_error';
+
+/** A dependency (Redis, the orchestrator) did not answer; the work can be retried. */
+export class DependencyUnavailable extends FaceRecognitionError {
+  readonly code = 'dependency_unavailable';
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+  }
+}

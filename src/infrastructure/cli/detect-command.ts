@@ -1,5 +1,5 @@
 import type { AnalyzeFaces } from '../../application/use-cases/analyze-faces';
-import { faceToJson } from './face-json';
+import { faceToJson } from '../../domain/face-json';
 import { readImageFile, UsageError, type CommandOutput } from './output';
 
 export async function detectCommand(analyze: AnalyzeFaces, args: readonly string[], output: CommandOutput): Promise<number> {

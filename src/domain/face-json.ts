@@ -1,10 +1,10 @@
-import { boxToArray } from '../../domain/geometry';
-import type { AnalyzedFace } from '../../domain/face';
-import { landmarksToArray } from '../../domain/landmarks';
+import { boxToArray } from './geometry';
+import type { AnalyzedFace } from './face';
+import { landmarksToArray } from './landmarks';
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
-/** The public JSON form of a face (shared by the CLI and published results); embeddings only on request. */
+/** The public JSON form of a face, shared by the CLI and published results. Embeddings only on request (privacy). */
 export function faceToJson(face: AnalyzedFace, includeEmbedding = false): Record<string, unknown> {
   return {
     box: boxToArray(face.box).map((v) => round(v)),
