@@ -66,11 +66,18 @@ export const CONFIG_SCHEMA = {
   // Embedded mode
   INPUT_DIR: stringVar('Embedded mode: folder of images to process.', resolve(PACKAGE_ROOT, 'samples')),
   OUTPUT_FILE: stringVar('Embedded mode: JSON-lines output ("-" = stdout).', '-'),
+  INPUT_REPEAT: integerVar('Embedded mode: passes over INPUT_DIR (keeps frames flowing for demos and tests).', 1, 1, 1_000_000),
+  EXIT_WHEN_DONE: booleanVar('Embedded mode: exit after the last pass instead of serving /health and /metrics until SIGTERM.', false),
   GALLERY_DIR: stringVar('Folder of enrolled identities: one sub-folder of photos per person (unset = no gallery).', undefined),
 
   // HTTP and telemetry
   HTTP_PORT: integerVar('Port of /health, /ready and /metrics.', 8003, 0, 65_535),
   HTTP_HOST: stringVar('Address the HTTP server binds.', '0.0.0.0'),
+  OTEL_SERVICE_NAME: stringVar('Service name on traces.', 'face-recognition'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: urlVar('OTLP/HTTP collector base URL (Jaeger: http://jaeger:4318); unset = spans are not exported.', undefined, ['http:', 'https:']),
+  OTEL_SDK_DISABLED: booleanVar('Disable tracing entirely.', false),
+  OTEL_TRACES_SAMPLER: enumVar('Sampler (OpenTelemetry names).', 'parentbased_traceidratio', ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const),
+  OTEL_TRACES_SAMPLER_ARG: numberVar('Sampling ratio for the *traceidratio samplers.', 0.1, { min: 0, max: 1 }),
   LOG_LEVEL: enumVar('Log verbosity.', 'info', ['debug', 'info', 'warn', 'error'] as const),
 } as const;
 
