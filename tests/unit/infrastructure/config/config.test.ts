@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import { CONFIG_SCHEMA, loadConfig, PACKAGE_ROOT } from '../../../../src/infrastructure/config/config';
+import { ConfigError } from '../../../../src/infrastructure/config/env-schema';
+
+const problemsOf = (env: Record<string, string>): readonly string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('configuration was accepted');
+};
+
+describe('loadConfig', () => {
+  it('has working defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      MODEL_DIR: resolve(PACKAGE_ROOT, 'models', 'default'),
+      EXECUTION_PROVIDER: 'cpu',
+      DETECTION_THRESHOLD: 0.7,
+      NMS_IOU_THRESHOLD: 0.4,
+      MAX_FACES_PER_IMAGE: 64,
+      MIN_FACE_SIZE: 20,
+      MIN_SHARPNESS: 15,
+      MAX_YAW_DEGREES: 60,
+      MATCH_THRESHOLD: 0.3,
+      FLIP_TTA: false,
+      MAX_IMAGE_PIXELS: 40_000_000,
+      MIN_IMAGE_SIDE: 16,
+      LOG_LEVEL: 'info',
+    });
+    expect(config.REDIS_URL).toBeUndefined();
+    expect(config.ORCHESTRATOR_URL).toBeUndefined();
+  });
+
+  it('gives every schema variable a default or leaves it explicitly unset', () => {
+    const config = loadConfig({});
+    for (const [name, variable] of Object.entries(CONFIG_SCHEMA)) {
+      expect(config[name as keyof typeof config]).toBe(variable.defaultValue);
+      expect(variable.description.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('resolves the package root independently of the working directory', () => {
+    expect(resolve(PACKAGE_ROOT, 'src', 'infrastructure', 'config', 'config.ts')).toBe(resolve(__dirname, '../../../../src/infrastructure/config/config.ts'));
+  });
+
+  it('reads values from the given environment, not process.env', () => {
+    const config = loadConfig({ MATCH_THRESHOLD: '0.42', FLIP_TTA: 'true', EXECUTION_PROVIDER: 'CUDA', MAX_FACES_PER_IMAGE: '5', LOG_LEVEL: 'warn' });
+    expect(config).toMatchObject({ MATCH_THRESHOLD: 0.42, FLIP_TTA: true, EXECUTION_PROVIDER: 'cuda', MAX_FACES_PER_IMAGE: 5, LOG_LEVEL: 'warn' });
+  });
+
+  it('reports one message per bad value', () => {
+    expect(problemsOf({ MATCH_THRESHOLD: '2' })).toEqual(['MATCH_THRESHOLD: 2 is above the maximum 1']);
+    expect(problemsOf({ MAX_FACES_PER_IMAGE: '0' })).toEqual(['MAX_FACES_PER_IMAGE: 0 is below the minimum 1']);
+    expect(problemsOf({ EXECUTION_PROVIDER: 'tpu' })).toEqual(["EXECUTION_PROVIDER: 'tpu' is not one of cpu, cuda"]);
+    expect(problemsOf({ MAX_YAW_DEGREES: '91' })).toEqual(['MAX_YAW_DEGREES: 91 is above the maximum 90']);
+  });
+
+  it('lists all bad values together', () => {
+    const problems = problemsOf({
+      DETECTION_THRESHOLD: 'high',
+      MIN_FACE_SIZE: '-1',
+      FLIP_TTA: 'sometimes',
+      MAX_IMAGE_PIXELS: '1.5',
+      HTTP_PORT: '70000',
+      REDIS_URL: 'http://cache:6379',
+      PROCESSOR_ID: 'has spaces',
+    });
+    expect(problems).toHaveLength(7);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "DETECTION_THRESHOLD: 'high' is not a number",
+        'MIN_FACE_SIZE: -1 is below the minimum 0',
+        "FLIP_TTA: 'sometimes' is not a boolean (true/false)",
+        "MAX_IMAGE_PIXELS: '1.5' is not a whole number",
+        'HTTP_PORT: 70000 is above the maximum 65535',
+        'REDIS_URL: protocol http: is not one of redis:, rediss:',
+        expect.stringMatching(/^PROCESSOR_ID: 'has spaces' does not match/),
+      ]),
+    );
+  });
+
+  it('never echoes credentials of a malformed URL', () => {
+    const [problem] = problemsOf({ REDIS_URL: 'redis//admin:hunter2@cache' });
+    expect(problem).toBe("REDIS_URL: 'redis//***@cache' is not a URL");
+  });
+});
