@@ -121,10 +121,11 @@ export class OtlpReceiver {
 
   /** Starts listening on 127.0.0.1 on a free port. */
   static async start(): Promise<OtlpReceiver> {
-    let receiver: OtlpReceiver | undefined;
+    const holder: { receiver?: OtlpReceiver } = {};
     const server = createServer((request, response) => {
       void (async () => {
-        receiver!.requests += 1;
+        const receiver = holder.receiver as OtlpReceiver;
+        receiver.requests += 1;
         if (request.method !== 'POST' || (request.url ?? '').split('?')[0] !== '/v1/traces') {
           response.writeHead(404).end();
           return;
@@ -134,14 +135,15 @@ export class OtlpReceiver {
           return;
         }
         try {
-          receiver!.accept(JSON.parse((await readBody(request)).toString('utf8')));
+          receiver.accept(JSON.parse((await readBody(request)).toString('utf8')));
           response.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
         } catch (error) {
           response.writeHead(400, { 'Content-Type': 'text/plain' }).end(String(error));
         }
       })();
     });
-    receiver = new OtlpReceiver(server);
+    const receiver = new OtlpReceiver(server);
+    holder.receiver = receiver;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -200,7 +202,7 @@ export class OtlpReceiver {
  * was invoked without --experimental-vm-modules", opentelemetry-js#6035).
  * Outside jest (the service itself) nothing is needed. In a test file:
  *
- *   jest.mock(require('../../support/otlp-receiver').OTLP_HTTP_TRANSPORT_MODULE, () =>
+ *   jest.mock(jest.requireActual('../../support/otlp-receiver').OTLP_HTTP_TRANSPORT_MODULE, () =>
  *     jest.requireActual('../../support/otlp-receiver').jestOtlpHttpTransportModule());
  *
  * Only the module that picks the request function is replaced: the exporter,

@@ -8,8 +8,8 @@ import { setupTracing, type Tracing } from '../../../src/infrastructure/telemetr
 import { OtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver';
 
 // Lets the real OTLP/HTTP exporter send under jest (see the helper's comment).
-jest.mock(require('../../support/otlp-receiver').OTLP_HTTP_TRANSPORT_MODULE, () =>
-  jest.requireActual('../../support/otlp-receiver').jestOtlpHttpTransportModule(),
+jest.mock(jest.requireActual<typeof import('../../support/otlp-receiver')>('../../support/otlp-receiver').OTLP_HTTP_TRANSPORT_MODULE, () =>
+  jest.requireActual<typeof import('../../support/otlp-receiver')>('../../support/otlp-receiver').jestOtlpHttpTransportModule(),
 );
 
 /**
