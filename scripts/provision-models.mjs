@@ -9,20 +9,18 @@
 //
 // Idempotent: a second run with verified outputs does nothing, and once the
 // tarball is cached the script needs no network at all.
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allPresent, extractVerified, fetchTarball, logger, runMain, sha256 } from './lib/npm-asset.mjs';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const log = logger('provision-models');
 
 const PACKAGE = 'faceplugin-face-recognition-js';
 const VERSION = '0.0.1';
-const TARBALL_SHA256 = process.env.MODEL_PACKAGE_SHA256 ?? null; // optional extra pin
 const MODEL_SET_VERSION = 'faceplugin-0.0.1-dynbatch-3';
 
 /** Checksums of the files as published in the package. */
@@ -67,18 +65,8 @@ const MANIFEST = {
   },
 };
 
-const log = (message) => {
-  if (!process.env.PROVISION_QUIET) console.log(`[provision-models] ${message}`);
-};
-
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
 function outputDir() {
   return resolve(root, process.env.MODEL_PROVISION_DIR ?? 'models/default');
-}
-
-function cacheDir() {
-  return resolve(root, process.env.MODEL_CACHE_DIR ?? '.cache/models');
 }
 
 function isProvisioned(dir) {
@@ -86,50 +74,10 @@ function isProvisioned(dir) {
   if (!existsSync(manifestPath)) return false;
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    if (manifest.version !== MODEL_SET_VERSION || !manifest.checksums) return false;
-    return Object.entries(manifest.checksums).every(([file, expected]) => {
-      const path = join(dir, file);
-      return existsSync(path) && sha256(readFileSync(path)) === expected;
-    });
+    return manifest.version === MODEL_SET_VERSION && Boolean(manifest.checksums) && allPresent(dir, manifest.checksums);
   } catch {
     return false;
   }
-}
-
-function fetchTarball() {
-  const cache = cacheDir();
-  mkdirSync(cache, { recursive: true });
-  const tarball = join(cache, `${PACKAGE}-${VERSION}.tgz`);
-  if (existsSync(tarball)) {
-    log(`using cached ${tarball}`);
-  } else {
-    log(`npm pack ${PACKAGE}@${VERSION}`);
-    execFileSync('npm', ['pack', `${PACKAGE}@${VERSION}`, '--silent', '--pack-destination', cache], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  }
-  if (TARBALL_SHA256 && sha256(readFileSync(tarball)) !== TARBALL_SHA256) {
-    rmSync(tarball);
-    throw new Error(`checksum mismatch for ${tarball}; removed it, run again`);
-  }
-  return tarball;
-}
-
-function extractSources(tarball) {
-  const work = mkdtempSync(join(tmpdir(), 'face-models-'));
-  const members = Object.keys(SOURCE_MODELS).map((file) => `package/model/${file}`);
-  execFileSync('tar', ['-xzf', tarball, '-C', work, ...members]);
-  const sources = {};
-  for (const [file, expected] of Object.entries(SOURCE_MODELS)) {
-    const bytes = readFileSync(join(work, 'package', 'model', file));
-    const actual = sha256(bytes);
-    if (actual !== expected) {
-      throw new Error(`${file}: SHA-256 ${actual} does not match the pinned ${expected}`);
-    }
-    sources[file] = bytes;
-  }
-  rmSync(work, { recursive: true, force: true });
-  return sources;
 }
 
 /**
@@ -197,20 +145,18 @@ function writeInt64s(tensor, values) {
   tensor.rawData = raw;
 }
 
-function main() {
-  if (process.env.SKIP_MODEL_PROVISIONING === '1') {
-    log('SKIP_MODEL_PROVISIONING=1: skipped');
-    return;
-  }
+runMain('provision-models', () => {
   const dir = outputDir();
   if (isProvisioned(dir)) {
     log(`${dir} is up to date (${MODEL_SET_VERSION})`);
     return;
   }
-  const sources = extractSources(fetchTarball());
+  const pinned = Object.fromEntries(Object.entries(SOURCE_MODELS).map(([file, sum]) => [`model/${file}`, sum]));
+  const sources = extractVerified(fetchTarball(root, PACKAGE, VERSION, log), pinned);
   mkdirSync(dir, { recursive: true });
   const checksums = {};
-  for (const [file, bytes] of Object.entries(sources)) {
+  for (const [member, bytes] of Object.entries(sources)) {
+    const file = member.slice('model/'.length);
     const converted = makeBatchDynamic(bytes, file);
     const target = join(dir, file);
     writeFileSync(`${target}.tmp`, converted);
@@ -220,11 +166,4 @@ function main() {
   const manifest = { ...MANIFEST, sourceChecksums: SOURCE_MODELS, checksums };
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   log(`model set ${MODEL_SET_VERSION} ready in ${dir}`);
-}
-
-try {
-  main();
-} catch (error) {
-  console.error(`[provision-models] failed: ${error.message}`);
-  process.exit(1);
-}
+});

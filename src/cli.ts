@@ -8,6 +8,7 @@ import { benchCommand } from './infrastructure/cli/bench-command';
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
@@ -19,6 +20,7 @@ const USAGE = `usage:
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
+  facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
   facerec config            list every environment variable with its default
 
 Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
@@ -50,6 +52,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       limit: { type: 'string' },
       count: { type: 'string' },
       batch: { type: 'string' },
+      redis: { type: 'string' },
+      rate: { type: 'string' },
+      stream: { type: 'string' },
+      results: { type: 'string' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -58,6 +65,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     output.line(USAGE);
     return values.help ? 0 : 2;
   }
+  if (command === 'loadgen') return loadgenCommand(values, output);
   const config = loadConfig();
   switch (command) {
     case 'detect':

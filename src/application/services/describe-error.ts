@@ -1,0 +1,2 @@
+/** One-line description of an error for logs: class and message, never payloads. */
+export const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -1,0 +1,43 @@
+import { mostCentralFace } from '../../domain/detection';
+import type { Embedding } from '../../domain/embedding';
+import type { EnrolledIdentity } from '../../domain/identity';
+import type { AnalyzeFaces } from './analyze-faces';
+
+export interface EnrollmentRequest {
+  readonly id: string;
+  readonly name: string;
+  /** Photos of this person: the most central face of each is enrolled. */
+  readonly photos: readonly Uint8Array[];
+}
+
+export interface EnrollmentReport {
+  readonly identities: readonly EnrolledIdentity[];
+  /** Photos that gave no usable face (no face, failed quality gate, undecodable). */
+  readonly rejected: ReadonlyArray<{ readonly id: string; readonly photo: number; readonly reason: string }>;
+}
+
+/** Turns photos of known people into gallery identities, through the same pipeline as live frames. */
+export class EnrollIdentities {
+  constructor(private readonly analyze: AnalyzeFaces) {}
+
+  async execute(requests: readonly EnrollmentRequest[]): Promise<EnrollmentReport> {
+    const identities: EnrolledIdentity[] = [];
+    const rejected: Array<{ id: string; photo: number; reason: string }> = [];
+    for (const request of requests) {
+      const outcomes = await this.analyze.execute(request.photos);
+      const embeddings: Embedding[] = [];
+      outcomes.forEach((outcome, photo) => {
+        if (!outcome.ok) {
+          rejected.push({ id: request.id, photo, reason: outcome.error.code });
+          return;
+        }
+        const usable = outcome.value.faces.filter((f) => f.embedding !== undefined);
+        const subject = mostCentralFace(usable, outcome.value.width, outcome.value.height);
+        if (subject?.embedding) embeddings.push(subject.embedding);
+        else rejected.push({ id: request.id, photo, reason: outcome.value.faces.length === 0 ? 'face_not_detected' : 'quality_gate' });
+      });
+      if (embeddings.length > 0) identities.push({ id: request.id, name: request.name, embeddings });
+    }
+    return { identities, rejected };
+  }
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { percentile } from '../telemetry/stage-timings';
+import { listImages } from './bench-command';
+import { positiveInteger, UsageError, type CommandOutput } from './output';
+
+export interface LoadgenFlags {
+  redis?: string;
+  images?: string;
+  rate?: string;
+  count?: string;
+  stream?: string;
+  results?: string;
+  timeout?: string;
+}
+
+interface Sent {
+  readonly sentAt: number;
+  received?: number;
+}
+
+const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/**
+ * Plays the producer's role: stores JPEGs in Redis (claim check), XADDs frame
+ * entries at a fixed rate to a processor queue (or to frames:metadata for the
+ * orchestrator to route), reads the result stream, and reports end-to-end
+ * latency percentiles and frames/s. Each frame carries a fresh W3C
+ * traceparent, as a traced producer would.
+ */
+export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput): Promise<number> {
+  if (!flags.redis) throw new UsageError('loadgen needs --redis <redis://host:port>');
+  if (!flags.images) throw new UsageError('loadgen needs --images <dir>');
+  const rate = positiveInteger(flags.rate, 'rate', 40);
+  const count = positiveInteger(flags.count, 'count', 400);
+  const stream = flags.stream ?? 'frames:ready:face-recognition-1';
+  const resultStream = flags.results ?? 'faces:detected';
+  const timeoutMs = positiveInteger(flags.timeout, 'timeout', 30) * 1000;
+  const paths = await listImages(flags.images);
+  if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
+  const images = await Promise.all(paths.slice(0, Math.min(paths.length, count)).map((p) => readFile(p)));
+
+  const producer = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen' });
+  const reader = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen-results' });
+  await Promise.all([producer.connect(), reader.connect()]);
+  const runId = randomHex(4);
+  const sent = new Map<string, Sent>();
+  let lastResultId = (await reader.xrevrange(resultStream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+  let done = false;
+
+  const collect = (async () => {
+    while (!done) {
+      const reply = (await reader.xread('COUNT', 500, 'BLOCK', 200, 'STREAMS', resultStream, lastResultId)) as
+        | Array<[string, Array<[string, string[]]>]>
+        | null;
+      const now = performance.now();
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          lastResultId = id;
+          const frameIdIndex = fields.indexOf('frame_id');
+          const frame = frameIdIndex >= 0 ? sent.get(fields[frameIdIndex + 1] as string) : undefined;
+          if (frame && frame.received === undefined) frame.received = now;
+        }
+      }
+    }
+  })();
+
+  const intervalMs = 1000 / rate;
+  const started = performance.now();
+  for (let i = 0; i < count; i += 1) {
+    const due = started + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const frameId = `loadgen-${runId}-${i}`;
+    const imageKey = `frame:data:${frameId}`;
+    const traceparent = `00-${randomHex(16)}-${randomHex(8)}-01`;
+    const image = images[i % images.length] as Buffer;
+    sent.set(frameId, { sentAt: performance.now() });
+    await producer
+      .multi()
+      .set(imageKey, image, 'EX', 300)
+      .xadd(stream, 'MAXLEN', '~', '10000', '*',
+        'frame_id', frameId,
+        'camera_id', `loadgen-${i % 4}`,
+        'timestamp', new Date().toISOString(),
+        'size_bytes', String(image.length),
+        'width', '', 'height', '',
+        'format', 'jpeg',
+        'trace_context', JSON.stringify({ traceparent }),
+        'metadata', JSON.stringify({ image_key: imageKey, detection_type: 'face_detection' }),
+        'priority', 'normal',
+        'storage_path', '',
+        'storage_backend', 'redis')
+      .exec();
+  }
+  const sendSeconds = (performance.now() - started) / 1000;
+
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline && [...sent.values()].some((s) => s.received === undefined)) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  done = true;
+  await collect;
+  producer.disconnect();
+  reader.disconnect();
+
+  const received = [...sent.values()].filter((s) => s.received !== undefined);
+  const latencies = received.map((s) => (s.received as number) - s.sentAt);
+  const lastReceived = Math.max(...received.map((s) => s.received as number));
+  const fps = received.length / ((lastReceived - started) / 1000);
+  output.line(`sent ${count} frames at ${rate}/s to ${stream} in ${sendSeconds.toFixed(1)} s; results received: ${received.length}/${count}`);
+  output.line(
+    `end-to-end latency ms: p50 ${percentile(latencies, 50).toFixed(1)}, p95 ${percentile(latencies, 95).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${Math.max(...latencies).toFixed(1)}`,
+  );
+  output.line(`throughput: ${fps.toFixed(1)} frames/s`);
+  return received.length === count ? 0 : 1;
+}
