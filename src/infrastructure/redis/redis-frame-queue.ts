@@ -32,6 +32,8 @@ export interface RedisFrameQueueOptions {
 
 /** At most this many XAUTOCLAIM round trips per reclaim() call. */
 const MAX_CLAIM_ROUNDS = 16;
+/** Ids per XACK/XDEL script call. */
+const ACK_CHUNK = 500;
 
 /**
  * The processor's input queue on Redis Streams: consumer group `group` on
@@ -208,7 +210,10 @@ export class RedisFrameQueue implements FrameQueue {
 
   private async ackDelete(ids: readonly string[]): Promise<void> {
     try {
-      await this.ackDeleteScript([this.stream], [this.group, ...ids]);
+      // In chunks: Lua's unpack() has a stack limit of a few thousand values.
+      for (let i = 0; i < ids.length; i += ACK_CHUNK) {
+        await this.ackDeleteScript([this.stream], [this.group, ...ids.slice(i, i + ACK_CHUNK)]);
+      }
     } catch (error) {
       throw this.unavailable('XACK/XDEL', error);
     }
