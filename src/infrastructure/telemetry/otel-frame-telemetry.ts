@@ -76,6 +76,19 @@ function recordError(span: Span, error: unknown, type = errorType(error)): void 
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
+type ObserveStage = (stage: PipelineStage, seconds: number) => void;
+
+/** Runs `work` and observes its duration as `stage`, whether it succeeds or not. */
+async function timed<T>(observe: ObserveStage | undefined, stage: PipelineStage, work: () => Promise<T>): Promise<T> {
+  if (observe === undefined) return work();
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    observe(stage, (performance.now() - started) / 1000);
+  }
+}
+
 /** Runs `work` inside `span` (as the active context), recording a failure, and ends the span. */
 async function runInSpan<T>(span: Span, parent: Context, work: () => Promise<T> | T): Promise<T> {
   try {
@@ -99,16 +112,19 @@ class TracedFrame implements FrameTrace {
     readonly context: Context,
     readonly frameId: string | undefined,
     private readonly form: TraceContextForm,
+    private readonly observe: ObserveStage | undefined,
   ) {}
 
   fetching<T>(work: () => Promise<T>): Promise<T> {
-    return runInSpan(this.child('frame.fetch_image', SpanKind.INTERNAL), this.context, work);
+    return timed(this.observe, 'fetch', () => runInSpan(this.child('frame.fetch_image', SpanKind.INTERNAL), this.context, work));
   }
 
   publishing<T>(work: (trace: OutgoingTraceFields) => Promise<T>): Promise<T> {
-    const span = this.child('result.publish', SpanKind.PRODUCER);
-    const fields = outgoingTraceFields(span.spanContext(), this.form);
-    return runInSpan(span, this.context, () => work(fields));
+    return timed(this.observe, 'publish', () => {
+      const span = this.child('result.publish', SpanKind.PRODUCER);
+      const fields = outgoingTraceFields(span.spanContext(), this.form);
+      return runInSpan(span, this.context, () => work(fields));
+    });
   }
 
   annotate(attributes: Readonly<Record<string, string | number | boolean>>): void {
@@ -147,15 +163,18 @@ class TracedFrame implements FrameTrace {
 
 /** Tracing disabled: no spans; the producer's context (when valid) goes on to the result unchanged. */
 class UntracedFrame implements FrameTrace {
-  constructor(private readonly extracted: ExtractedTraceContext) {}
+  constructor(
+    private readonly extracted: ExtractedTraceContext,
+    private readonly observe: ObserveStage | undefined,
+  ) {}
 
   fetching<T>(work: () => Promise<T>): Promise<T> {
-    return work();
+    return timed(this.observe, 'fetch', work);
   }
 
   publishing<T>(work: (trace: OutgoingTraceFields) => Promise<T>): Promise<T> {
     const parent = this.extracted.parent;
-    return work(parent === undefined ? {} : outgoingTraceFields(parent, this.extracted.form));
+    return timed(this.observe, 'publish', () => work(parent === undefined ? {} : outgoingTraceFields(parent, this.extracted.form)));
   }
 
   annotate(): void {}
@@ -170,14 +189,21 @@ class UntracedFrame implements FrameTrace {
  * (PRODUCER) children. Per batched model call inside `inBatch`: one span
  * (`faces.detect`, …) parented to the batch's first frame and linked to every
  * frame of the batch.
+ *
+ * Timings: `measure(stage)` observes every stage it wraps; `fetching` and
+ * `publishing` observe the `fetch` and `publish` stages per frame, so do not
+ * also wrap them in `measure('fetch' | 'publish')` (that would count twice).
  */
 export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentation {
   private readonly tracer: Tracer | null;
   private readonly batchScope = new AsyncLocalStorage<BatchScope>();
   private readonly baseAttributes: Attributes;
+  private readonly observe: ObserveStage | undefined;
 
   constructor(private readonly options: OtelFrameTelemetryOptions) {
     this.tracer = options.tracer;
+    const metrics = options.metrics;
+    this.observe = metrics === undefined ? undefined : (stage, seconds) => metrics.observeStage(stage, seconds);
     this.baseAttributes = {
       'processor.id': options.processorId,
       'messaging.system': 'redis',
@@ -190,7 +216,7 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
   startFrame(delivery: FrameDelivery, frame: Frame | null, batchSize: number): FrameTrace {
     const extracted = extractTraceContext(frame !== null ? traceCarrierOfFrame(frame) : traceCarrierOfFields(delivery.fields));
     if (extracted.status !== 'valid') this.options.metrics?.traceContextUnusable(extracted.status);
-    if (this.tracer === null) return new UntracedFrame(extracted);
+    if (this.tracer === null) return new UntracedFrame(extracted, this.observe);
 
     const frameId = frame?.frameId ?? (delivery.fields.frame_id?.trim() || undefined);
     const attributes: Attributes = {
@@ -211,7 +237,7 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
     // Never the active context: a frame's parent is its producer, or nothing.
     const parent = extracted.parent !== undefined ? trace.setSpanContext(ROOT_CONTEXT, extracted.parent) : ROOT_CONTEXT;
     const span = this.tracer.startSpan('frame.process', { kind: SpanKind.CONSUMER, attributes }, parent);
-    return new TracedFrame(this.tracer, span, trace.setSpan(parent, span), frameId, extracted.form);
+    return new TracedFrame(this.tracer, span, trace.setSpan(parent, span), frameId, extracted.form, this.observe);
   }
 
   inBatch<T>(frames: readonly FrameTrace[], work: () => Promise<T>): Promise<T> {
@@ -245,7 +271,7 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
       );
       return await runInSpan(span, scope.parent.context, work);
     } finally {
-      this.options.metrics?.observeStage(stage, (performance.now() - started) / 1000);
+      this.observe?.(stage, (performance.now() - started) / 1000);
     }
   }
 }

@@ -107,7 +107,6 @@ export class HealthServer {
     });
     this.redisProbe?.start();
     const address = this.server.address() as AddressInfo;
-    this.options.logger?.info('http server listening', { host: address.address, port: address.port });
     return { host: address.address, port: address.port };
   }
 

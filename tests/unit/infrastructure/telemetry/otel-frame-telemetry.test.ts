@@ -149,6 +149,8 @@ describe('OtelFrameTelemetry', () => {
       expect(fetch.attributes['frame.id']).toBe('f1');
       expect(outgoing.traceparent).toBe(`00-${TRACE_ID}-${publish.spanContext().spanId}-01`);
       expect(JSON.parse(outgoing.trace_context as string)).toEqual({ traceparent: outgoing.traceparent });
+      // Per-frame fetch and publish durations go to the stage histogram.
+      expect(metrics.stages.map(([stage]) => stage)).toEqual(['fetch', 'publish']);
     });
 
     it('answers in the ids form when the frame came in the ids form', async () => {
@@ -170,6 +172,7 @@ describe('OtelFrameTelemetry', () => {
       expect(fetch.status.code).toBe(SpanStatusCode.ERROR);
       expect(fetch.attributes['error.type']).toBe('TypeError');
       expect(fetch.events.map((e) => e.name)).toEqual(['exception']);
+      expect(metrics.stages.map(([stage]) => stage)).toEqual(['fetch']);
     });
 
     it('marks dead letters and retries as errors with error.type and the exception', () => {
@@ -256,7 +259,7 @@ describe('OtelFrameTelemetry', () => {
       expect(metrics.stages.map(([s]) => s)).toEqual(['embed']);
     });
 
-    it('only times fetch and publish stages, and stages outside a batch', async () => {
+    it('only times measure(fetch | publish) and stages outside a batch', async () => {
       const a = startOf(frameFields('a'));
       await telemetry.inBatch([a], async () => {
         await telemetry.measure('fetch', 1, async () => 1);
@@ -289,7 +292,7 @@ describe('OtelFrameTelemetry', () => {
       a.end({ status: 'published', faces: 0 });
       expect(spans()).toEqual([]);
       expect(outgoing.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
-      expect(metrics.stages.map(([s]) => s)).toEqual(['detect']);
+      expect(metrics.stages.map(([s]) => s)).toEqual(['detect', 'publish']);
     });
   });
 
@@ -315,7 +318,7 @@ describe('OtelFrameTelemetry', () => {
       b.end({ status: 'retry', error: new Error('x') });
       expect(fetched).toBe('x');
       expect(spans()).toEqual([]);
-      expect(metrics.stages.map(([s]) => s)).toEqual(['detect']);
+      expect(metrics.stages.map(([s]) => s)).toEqual(['fetch', 'detect', 'publish', 'publish']);
       expect(metrics.problems).toEqual(['invalid']);
       expect(outA[0]?.traceparent).toBe(TRACEPARENT);
       expect(JSON.parse(outA[0]?.trace_context as string)).toEqual({ trace_id: TRACE_ID, span_id: SPAN_ID, trace_flags: '01' });
