@@ -213,7 +213,10 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
     };
   }
 
-  startFrame(delivery: FrameDelivery, frame: Frame | null, batchSize: number): FrameTrace {
+  // The entry points are instance-bound arrow properties: callers may detach them
+  // (AnalyzeFaces does `const { measure } = instrumentation`).
+
+  readonly startFrame = (delivery: FrameDelivery, frame: Frame | null, batchSize: number): FrameTrace => {
     const extracted = extractTraceContext(frame !== null ? traceCarrierOfFrame(frame) : traceCarrierOfFields(delivery.fields));
     if (extracted.status !== 'valid') this.options.metrics?.traceContextUnusable(extracted.status);
     if (this.tracer === null) return new UntracedFrame(extracted, this.observe);
@@ -238,9 +241,9 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
     const parent = extracted.parent !== undefined ? trace.setSpanContext(ROOT_CONTEXT, extracted.parent) : ROOT_CONTEXT;
     const span = this.tracer.startSpan('frame.process', { kind: SpanKind.CONSUMER, attributes }, parent);
     return new TracedFrame(this.tracer, span, trace.setSpan(parent, span), frameId, extracted.form, this.observe);
-  }
+  };
 
-  inBatch<T>(frames: readonly FrameTrace[], work: () => Promise<T>): Promise<T> {
+  readonly inBatch = <T>(frames: readonly FrameTrace[], work: () => Promise<T>): Promise<T> => {
     if (this.tracer === null) return work();
     const traced = frames.filter((f): f is TracedFrame => f instanceof TracedFrame);
     if (traced.length === 0) return work();
@@ -252,9 +255,9 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
     };
     const run = (): Promise<T> => this.batchScope.run(scope, work);
     return parent === undefined ? run() : otelContext.with(parent.context, run);
-  }
+  };
 
-  async measure<T>(stage: PipelineStage, batchSize: number, work: () => Promise<T> | T): Promise<T> {
+  readonly measure = async <T>(stage: PipelineStage, batchSize: number, work: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
     try {
       const scope = this.tracer === null ? undefined : this.batchScope.getStore();
@@ -273,5 +276,5 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
     } finally {
       this.observe?.(stage, (performance.now() - started) / 1000);
     }
-  }
+  };
 }

@@ -232,6 +232,18 @@ describe('OtelFrameTelemetry', () => {
       expect(metrics.stages.map(([stage]) => stage)).toEqual(stages);
     });
 
+    it('works with its methods detached from the instance (AnalyzeFaces destructures measure)', async () => {
+      const { startFrame, inBatch, measure } = telemetry;
+      const a = startFrame(delivery(frameFields('a')), parseFrame(frameFields('a')), 1);
+      await inBatch([a], async () => {
+        await measure('decode', 1, () => 1);
+        await measure('detect', 1, async () => 2);
+      });
+      a.end({ status: 'published', faces: 0 });
+      expect(spans().map((s) => s.name).sort()).toEqual(['faces.detect', 'frame.decode', 'frame.process']);
+      expect(metrics.stages.map(([stage]) => stage)).toEqual(['decode', 'detect']);
+    });
+
     it('makes the stage span active while the stage runs', async () => {
       const a = startOf(frameFields('a'));
       await telemetry.inBatch([a], () =>
