@@ -1,25 +1,49 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Container } from 'inversify';
+import type { PipelineInstrumentation } from './application/ports/pipeline-instrumentation';
+import type { FrameTelemetry, ProcessorMetrics } from './application/ports/frame-telemetry';
+import type { Orchestrator } from './application/ports/orchestrator';
+import { FrameConsumer } from './application/services/frame-consumer';
+import { ProcessorLifecycle } from './application/services/processor-lifecycle';
 import { TOKENS } from './application/tokens';
 import { AnalyzeFaces, type AnalyzeFacesOptions } from './application/use-cases/analyze-faces';
-import type { PipelineInstrumentation } from './application/ports/pipeline-instrumentation';
-import { loadConfig, type Config } from './infrastructure/config/config';
+import { EnrollIdentities } from './application/use-cases/enroll-identities';
+import { ProcessFrames } from './application/use-cases/process-frames';
+import { loadConfig, PACKAGE_ROOT, type Config } from './infrastructure/config/config';
+import { ConfigError } from './infrastructure/config/env-schema';
+import { InMemoryIdentityGallery, readGalleryFolder } from './infrastructure/gallery/folder-gallery';
+import { HealthServer } from './infrastructure/http/health/health-server';
+import { HttpOrchestrator } from './infrastructure/http/orchestrator/http-orchestrator';
 import { SharpImageDecoder } from './infrastructure/imaging/sharp-image-decoder';
 import { ArcFaceTemplateAligner } from './infrastructure/imaging/template-aligner';
-import { createLogger } from './infrastructure/logging/logger';
+import { createLogger, type AppLogger } from './infrastructure/logging/logger';
 import { loadModelSet, type LoadedModelSet } from './infrastructure/onnx/model-set';
 import type { ModelRunObserver } from './infrastructure/onnx/onnx-session';
+import { createEmbeddedTransport, type EmbeddedTransport } from './infrastructure/runtime/embedded-transport';
+import type { FrameTransport } from './infrastructure/runtime/redis-transport';
+import { OtelFrameTelemetry } from './infrastructure/telemetry/otel-frame-telemetry';
+import { PrometheusMetrics } from './infrastructure/telemetry/prometheus-metrics';
+import { setupTracing, tracingOptionsFromConfig, type Tracing } from './infrastructure/telemetry/tracing';
 
 /** Tokens of infrastructure objects shared by several adapters. */
 export const INFRA = {
   Config: Symbol.for('Config'),
   Logger: Symbol.for('Logger'),
   ModelSet: Symbol.for('ModelSet'),
+  Transport: Symbol.for('FrameTransport'),
 } as const;
+
+export const SERVICE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export const CAPABILITIES = ['face_detection', 'face_recognition'] as const;
 
 export interface ContainerOverrides {
   readonly instrumentation?: PipelineInstrumentation;
   readonly modelObservers?: readonly ModelRunObserver[];
+  readonly logger?: AppLogger;
 }
 
 export const analyzeFacesOptions = (config: Config): AnalyzeFacesOptions => ({
@@ -29,12 +53,13 @@ export const analyzeFacesOptions = (config: Config): AnalyzeFacesOptions => ({
 });
 
 /**
- * The composition root: binds every port to its adapter. Models are loaded
- * before binding so that a bad model set fails here, at start-up.
+ * The composition root of the face pipeline: binds every pipeline port to
+ * its adapter. Models load before binding, so a bad model set fails here, at
+ * start-up. The CLI and the service share it.
  */
 export async function createContainer(config: Config, overrides: ContainerOverrides = {}): Promise<Container> {
   const container = new Container({ defaultScope: 'Singleton' });
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
   container.bind(INFRA.Config).toConstantValue(config);
   container.bind(INFRA.Logger).toConstantValue(logger);
 
@@ -54,24 +79,24 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   container.bind(TOKENS.FaceAligner).toConstantValue(new ArcFaceTemplateAligner());
   if (overrides.instrumentation) container.bind(TOKENS.PipelineInstrumentation).toConstantValue(overrides.instrumentation);
   container.bind(TOKENS.AnalyzeFacesOptions).toConstantValue(analyzeFacesOptions(config));
-  container
-    .bind(TOKENS.AnalyzeFaces)
-    .toDynamicValue(
-      (ctx) =>
-        new AnalyzeFaces(
-          {
-            decoder: ctx.get(TOKENS.ImageDecoder),
-            detector: ctx.get(TOKENS.FaceDetector),
-            landmarks: ctx.get(TOKENS.LandmarkLocator),
-            aligner: ctx.get(TOKENS.FaceAligner),
-            embedder: ctx.get(TOKENS.FaceEmbedder),
-            ...(container.isBound(TOKENS.IdentityGallery) ? { gallery: ctx.get(TOKENS.IdentityGallery) } : {}),
-            ...(container.isBound(TOKENS.PipelineInstrumentation) ? { instrumentation: ctx.get(TOKENS.PipelineInstrumentation) } : {}),
-          },
-          ctx.get(TOKENS.AnalyzeFacesOptions),
-        ),
-    );
+  container.bind(TOKENS.AnalyzeFaces).toDynamicValue(() => buildAnalyzeFaces(container));
   return container;
+}
+
+/** AnalyzeFaces over whatever is bound now: the gallery and instrumentation are optional. */
+function buildAnalyzeFaces(container: Container): AnalyzeFaces {
+  return new AnalyzeFaces(
+    {
+      decoder: container.get(TOKENS.ImageDecoder),
+      detector: container.get(TOKENS.FaceDetector),
+      landmarks: container.get(TOKENS.LandmarkLocator),
+      aligner: container.get(TOKENS.FaceAligner),
+      embedder: container.get(TOKENS.FaceEmbedder),
+      ...(container.isBound(TOKENS.IdentityGallery) ? { gallery: container.get(TOKENS.IdentityGallery) } : {}),
+      ...(container.isBound(TOKENS.PipelineInstrumentation) ? { instrumentation: container.get(TOKENS.PipelineInstrumentation) } : {}),
+    },
+    container.get(TOKENS.AnalyzeFacesOptions),
+  );
 }
 
 export async function releaseContainer(container: Container): Promise<void> {
@@ -79,17 +104,212 @@ export async function releaseContainer(container: Container): Promise<void> {
   await Promise.all(modelSet.models.map((m) => m.release()));
 }
 
+/** Enrols GALLERY_DIR through a gallery-less pipeline, then binds the gallery for matching. */
+async function bindGallery(container: Container, config: Config, logger: AppLogger): Promise<void> {
+  if (!config.GALLERY_DIR) return;
+  const enrollment = new EnrollIdentities(container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces));
+  const report = await enrollment.execute(await readGalleryFolder(config.GALLERY_DIR));
+  for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
+  logger.info('gallery enrolled', { identities: report.identities.length, rejectedPhotos: report.rejected.length });
+  container.bind(TOKENS.IdentityGallery).toConstantValue(new InMemoryIdentityGallery(report.identities));
+  // AnalyzeFaces was resolved without a gallery for enrolment: resolve it afresh with one.
+  container.rebindSync(TOKENS.AnalyzeFaces).toDynamicValue(() => buildAnalyzeFaces(container));
+}
+
+export interface RunningService {
+  readonly container: Container;
+  readonly httpPort: number;
+  /** Resolves when the service has stopped (signal, EXIT_WHEN_DONE, or stop()). */
+  readonly stopped: Promise<void>;
+  stop(reason: string): Promise<void>;
+}
+
+/**
+ * Starts the processor: validate config (done by the caller), set up tracing,
+ * load models, connect the transport (Redis, or the embedded folder), create
+ * the consumer group, serve /health and /metrics, register with the
+ * orchestrator in the background, and consume.
+ */
+export async function startService(config: Config): Promise<RunningService> {
+  const logger = createLogger(config.LOG_LEVEL);
+  // Before anything requires ioredis, so that its instrumentation can patch it.
+  const tracing: Tracing = setupTracing(tracingOptionsFromConfig(config, SERVICE_VERSION));
+  const queueName = config.REDIS_URL ? `frames:ready:${config.PROCESSOR_ID}` : 'embedded';
+  const metrics = new PrometheusMetrics({ gpu: 'auto' });
+  const telemetry = new OtelFrameTelemetry({
+    tracer: tracing.enabled ? tracing.tracer : null,
+    processorId: config.PROCESSOR_ID,
+    queue: queueName,
+    consumerGroup: config.CONSUMER_GROUP,
+    metrics,
+  });
+
+  const container = await createContainer(config, { instrumentation: telemetry, logger });
+  const modelSet = container.get<LoadedModelSet>(INFRA.ModelSet);
+  for (const model of modelSet.models) metrics.modelLoaded(model.name, model.loadSeconds);
+  logger.info('models loaded', {
+    modelSet: modelSet.version,
+    provider: modelSet.models[0]?.provider,
+    seconds: Number(modelSet.models.reduce((s, m) => Math.max(s, m.loadSeconds), 0).toFixed(3)),
+  });
+  await bindGallery(container, config, logger);
+
+  const transport: FrameTransport = config.REDIS_URL
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after tracing on purpose (see above)
+      (require('./infrastructure/runtime/redis-transport') as typeof import('./infrastructure/runtime/redis-transport')).createRedisTransport(
+        config,
+        config.REDIS_URL,
+        logger,
+      )
+    : await createEmbeddedTransport(config);
+  metrics.setPendingCount(() => transport.queue.pendingCount());
+
+  container.bind(INFRA.Transport).toConstantValue(transport);
+  container.bind(TOKENS.FrameQueue).toConstantValue(transport.queue);
+  container.bind(TOKENS.ResultPublisher).toConstantValue(transport.publisher);
+  container.bind(TOKENS.FrameImageStore).toConstantValue(transport.images);
+  container.bind<FrameTelemetry>(TOKENS.FrameTelemetry).toConstantValue(telemetry);
+  container.bind<ProcessorMetrics>(TOKENS.ProcessorMetrics).toConstantValue(metrics);
+  container.bind(TOKENS.ProcessFrames).toDynamicValue(
+    (ctx) =>
+      new ProcessFrames(
+        {
+          analyze: ctx.get(TOKENS.AnalyzeFaces),
+          images: ctx.get(TOKENS.FrameImageStore),
+          queue: ctx.get(TOKENS.FrameQueue),
+          publisher: ctx.get(TOKENS.ResultPublisher),
+          telemetry: ctx.get(TOKENS.FrameTelemetry),
+          metrics: ctx.get(TOKENS.ProcessorMetrics),
+          now: Date.now,
+        },
+        { processorId: config.PROCESSOR_ID, modelVersion: modelSet.version, maxAttempts: config.MAX_ATTEMPTS, publishEmbeddings: config.PUBLISH_EMBEDDINGS },
+      ),
+  );
+  container.bind(TOKENS.FrameConsumer).toDynamicValue(
+    (ctx) =>
+      new FrameConsumer(
+        ctx.get(TOKENS.FrameQueue),
+        ctx.get(TOKENS.ProcessFrames),
+        ctx.get(TOKENS.ProcessorMetrics),
+        {
+          capacity: config.CAPACITY,
+          maxBatch: config.MAX_BATCH,
+          maxBatchWaitMs: config.MAX_BATCH_WAIT_MS,
+          claimIdleMs: config.CLAIM_IDLE_MS,
+          claimIntervalMs: config.CLAIM_INTERVAL_MS,
+          blockMs: 1000,
+        },
+        logger,
+      ),
+  );
+  const orchestrator = config.ORCHESTRATOR_URL ? new HttpOrchestrator(config.ORCHESTRATOR_URL) : null;
+  if (orchestrator) {
+    container.bind<Orchestrator>(TOKENS.Orchestrator).toConstantValue(orchestrator);
+    container.bind(TOKENS.ProcessorLifecycle).toDynamicValue(
+      (ctx) =>
+        new ProcessorLifecycle(
+          ctx.get(TOKENS.Orchestrator),
+          {
+            id: config.PROCESSOR_ID,
+            capabilities: [...CAPABILITIES],
+            capacity: config.CAPACITY,
+            queue: `frames:ready:${config.PROCESSOR_ID}`,
+            healthEndpoint: config.HEALTH_ENDPOINT ?? `http://${hostname()}:${config.HTTP_PORT}/health`,
+            metadata: { version: SERVICE_VERSION, model_version: modelSet.version, max_batch: config.MAX_BATCH },
+          },
+          { heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, initialBackoffMs: 500, maxBackoffMs: 30_000 },
+          logger,
+        ),
+    );
+  }
+
+  const consumer = container.get<FrameConsumer>(TOKENS.FrameConsumer);
+  const lifecycle = container.isBound(TOKENS.ProcessorLifecycle) ? container.get<ProcessorLifecycle>(TOKENS.ProcessorLifecycle) : null;
+  const health = new HealthServer({
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    registry: metrics,
+    logger,
+    ...(transport.ping ? { redisPing: transport.ping } : {}),
+    status: {
+      status: () => {
+        const consuming = consumer.status();
+        return {
+          processorId: config.PROCESSOR_ID,
+          version: SERVICE_VERSION,
+          orchestratorConfigured: lifecycle !== null,
+          registered: lifecycle?.status().registered ?? false,
+          consuming: consuming.consuming,
+          modelsLoaded: true,
+          models: Object.fromEntries(modelSet.models.map((m) => [m.name, `${modelSet.manifest[m.name as 'detector'].file}`])),
+          capacity: config.CAPACITY,
+          inflight: consuming.inflight,
+          framesProcessed: consuming.framesProcessed,
+          errorsTotal: consuming.errorsTotal,
+        };
+      },
+    },
+  });
+  const address = await health.start();
+  logger.info('http server listening', { host: address.host, port: address.port, paths: ['/health', '/ready', '/metrics'] });
+
+  await consumer.start();
+  lifecycle?.start();
+  logger.info('consuming frames', { queue: transport.queue.stream, mode: config.REDIS_URL ? 'redis' : 'embedded', capacity: config.CAPACITY, maxBatch: config.MAX_BATCH });
+
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | null = null;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('shutting down', { reason });
+      // Order of the contract: stop reading, finish in-flight frames, publish + ack, unregister, close.
+      const drained = await consumer.stop(config.SHUTDOWN_TIMEOUT_S * 1000);
+      await lifecycle?.stop();
+      await orchestrator?.close();
+      await health.stop();
+      await transport.close();
+      await tracing.shutdown();
+      await releaseContainer(container);
+      logger.info('stopped', { drained });
+      resolveStopped();
+    })();
+    return stopping;
+  };
+
+  if (!config.REDIS_URL) watchEmbeddedCompletion(transport as EmbeddedTransport, config, logger, stop);
+  return { container, httpPort: address.port, stopped, stop };
+}
+
+function watchEmbeddedCompletion(transport: EmbeddedTransport, config: Config, logger: AppLogger, stop: (reason: string) => Promise<void>): void {
+  const timer = setInterval(() => {
+    if (!transport.queue.exhausted) return;
+    clearInterval(timer);
+    for (const { delivery, failure } of transport.queue.deadLetters) {
+      logger.warn('frame dead-lettered', { frameId: delivery.fields.frame_id, reason: failure.reason, message: failure.message });
+    }
+    logger.info('embedded input processed', { deadLetters: transport.queue.deadLetters.length, serving: !config.EXIT_WHEN_DONE });
+    if (config.EXIT_WHEN_DONE) void stop('input processed');
+  }, 100);
+  timer.unref();
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  // The stream processor runtime is wired here (issue 3); until then the
-  // composition root only proves the pipeline loads.
-  const container = await createContainer(config);
-  await releaseContainer(container);
+  const service = await startService(config);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void service.stop(signal));
+  }
+  await service.stopped;
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      const message = error instanceof ConfigError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      process.stderr.write(`face-recognition failed to start: ${message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -9,4 +9,13 @@ export const TOKENS = {
   PipelineInstrumentation: Symbol.for('PipelineInstrumentation'),
   AnalyzeFacesOptions: Symbol.for('AnalyzeFacesOptions'),
   AnalyzeFaces: Symbol.for('AnalyzeFaces'),
+  FrameQueue: Symbol.for('FrameQueue'),
+  ResultPublisher: Symbol.for('ResultPublisher'),
+  FrameImageStore: Symbol.for('FrameImageStore'),
+  Orchestrator: Symbol.for('Orchestrator'),
+  FrameTelemetry: Symbol.for('FrameTelemetry'),
+  ProcessorMetrics: Symbol.for('ProcessorMetrics'),
+  ProcessFrames: Symbol.for('ProcessFrames'),
+  FrameConsumer: Symbol.for('FrameConsumer'),
+  ProcessorLifecycle: Symbol.for('ProcessorLifecycle'),
 } as const;

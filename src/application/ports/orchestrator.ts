@@ -10,7 +10,7 @@ export interface ProcessorRegistration {
 export type RegistrationOutcome = 'registered' | 'updated';
 export type HeartbeatOutcome = 'ok' | 'unknown_processor';
 
-/** frame-buffer-v2's processor registry. Network failures throw OrchestratorUnavailable. */
+/** frame-buffer-v2's processor registry. Network failures and 5xx answers throw DependencyUnavailable. */
 export interface Orchestrator {
   /** Registers, or updates the registration when the id already exists (409 → PUT). */
   register(registration: ProcessorRegistration): Promise<RegistrationOutcome>;

@@ -158,10 +158,17 @@ export class FrameConsumer {
     const work = this.processFrames
       .execute(batch)
       .then((outcomes) => {
-        for (const outcome of outcomes) {
-          if (outcome.status === 'published' || outcome.status === 'duplicate') this.framesProcessed += 1;
-          else this.errorsTotal += 1;
-        }
+        outcomes.forEach((outcome, i) => {
+          if (outcome.status === 'published' || outcome.status === 'duplicate') {
+            this.framesProcessed += 1;
+            return;
+          }
+          this.errorsTotal += 1;
+          const frameId = batch[i]?.fields.frame_id ?? null;
+          const context = { frameId, entryId: batch[i]?.entryId, deliveryCount: batch[i]?.deliveryCount, error: describeError(outcome.error) };
+          if (outcome.status === 'dead_letter') this.logger.warn('frame dead-lettered', { ...context, reason: outcome.reason });
+          else this.logger.warn('frame failed; it stays pending and will be redelivered', context);
+        });
       })
       .catch((error: unknown) => {
         // ProcessFrames handles per-frame failures; reaching here is a bug, but the entries stay pending.

@@ -68,7 +68,7 @@ export class AnalyzeFaces {
   /** The same pipeline for images that are already decoded. */
   async analyzeDecoded(images: readonly RgbImage[]): Promise<ImageAnalysis[]> {
     if (images.length === 0) return [];
-    const { measure } = this.instrumentation;
+    const measure: PipelineInstrumentation['measure'] = (stage, batchSize, work) => this.instrumentation.measure(stage, batchSize, work);
     const detections = await measure('detect', images.length, () => this.ports.detector.detect(images));
     const located: LocatedFace[] = detections.flatMap((faces, imageIndex) => faces.map((detection) => ({ imageIndex, detection })));
 

@@ -1,20 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { AnalyzeFaces } from '../../application/use-cases/analyze-faces';
+import { listImages } from '../files/list-images';
 import { percentile, sum, type StageTimings } from '../telemetry/stage-timings';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
-
-/** Image files under `root`, recursively, in a stable order. */
-export async function listImages(root: string): Promise<string[]> {
-  const entries = await readdir(root, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
 
 /**
  * Throughput and per-stage latency of the pipeline, plus the time spent

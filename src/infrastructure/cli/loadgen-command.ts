@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { percentile } from '../telemetry/stage-timings';
-import { listImages } from './bench-command';
+import { listImages } from '../files/list-images';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
 
 export interface LoadgenFlags {

@@ -18,7 +18,8 @@ export class FolderFrameQueue implements FrameQueue {
   readonly deadLetters: Array<{ delivery: FrameDelivery; failure: DeadLetter }> = [];
   private next = 0;
   private readonly total: number;
-  private readonly unacknowledged = new Set<string>();
+  /** Delivered, not yet acknowledged: the delivery and when it was handed out. */
+  private readonly unacknowledged = new Map<string, { delivery: FrameDelivery; deliveredAt: number }>();
   private closed = false;
 
   constructor(private readonly settings: FolderQueueSettings) {
@@ -44,8 +45,7 @@ export class FolderFrameQueue implements FrameQueue {
       const path = this.settings.files[index % this.settings.files.length] as string;
       const pass = Math.floor(index / this.settings.files.length);
       const entryId = `${Date.now()}-${index}`;
-      this.unacknowledged.add(entryId);
-      deliveries.push({
+      const delivery: FrameDelivery = {
         entryId,
         deliveryCount: 1,
         image: await readFile(path),
@@ -56,13 +56,22 @@ export class FolderFrameQueue implements FrameQueue {
           format: path.split('.').pop() ?? '',
           metadata: JSON.stringify({ source_path: path }),
         },
-      });
+      };
+      this.unacknowledged.set(entryId, { delivery, deliveredAt: Date.now() });
+      deliveries.push(delivery);
     }
     return deliveries;
   }
 
-  async reclaim(): Promise<FrameDelivery[]> {
-    return [];
+  /** Redelivers frames left unacknowledged (a transient failure) for longer than `minIdleMs`. */
+  async reclaim(minIdleMs: number, count: number): Promise<FrameDelivery[]> {
+    const now = Date.now();
+    const idle = [...this.unacknowledged.values()].filter((entry) => now - entry.deliveredAt >= minIdleMs).slice(0, count);
+    return idle.map((entry) => {
+      const delivery = { ...entry.delivery, deliveryCount: entry.delivery.deliveryCount + 1 };
+      this.unacknowledged.set(delivery.entryId, { delivery, deliveredAt: now });
+      return delivery;
+    });
   }
 
   acknowledge(entryId: string): void {

@@ -4,7 +4,12 @@ import type { Logger } from '../onnx/onnx-session';
 export type { Logger };
 
 /** Structured JSON logs on stderr (stdout is reserved for results in embedded mode and the CLI). */
-export function createLogger(level: string, name = 'face-recognition'): Logger & { debug(message: string, context?: Record<string, unknown>): void; error(message: string, context?: Record<string, unknown>): void } {
+export interface AppLogger extends Logger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+export function createLogger(level: string, name = 'face-recognition'): AppLogger {
   const base = pino({ name, level, base: { service: name } }, pino.destination({ fd: 2, sync: false }));
   const wrap =
     (method: 'debug' | 'info' | 'warn' | 'error') =>
