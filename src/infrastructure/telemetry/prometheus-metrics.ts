@@ -90,6 +90,9 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
   private readonly modelLoad: Gauge<'model'>;
   private readonly traceInvalid: Counter<'reason'>;
   private readonly reasons = new Set<string>();
+  /** Labelled children resolved once: `labels()` hashes its arguments on every call (hot path). */
+  private readonly stageChildren = new Map<string, { observe(value: number): void }>();
+  private readonly requestChildren = new Map<string, { inc(value?: number): void }>();
   private pendingSource: (() => Promise<number>) | undefined;
   private framesFinished = 0;
   private framesFailed = 0;
@@ -108,7 +111,11 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
       registers,
     });
     // Known label values start at 0 so rate() and ratios have series before the first occurrence.
-    for (const status of STATUSES) this.requests.labels(status).inc(0);
+    for (const status of STATUSES) {
+      const child = this.requests.labels(status);
+      child.inc(0);
+      this.requestChildren.set(status, child);
+    }
 
     this.detections = new Counter({ name: 'face_detections_total', help: 'Faces detected in processed frames.', registers });
     this.matches = new Counter({
@@ -127,6 +134,7 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
       buckets: DURATION_BUCKETS,
       registers,
     });
+    for (const stage of STAGES) this.stageChildren.set(stage, this.stageDuration.labels(stage));
     this.batchSize = new Histogram({ name: 'face_batch_size', help: 'Frames per analysed batch.', buckets: BATCH_SIZE_BUCKETS, registers });
     this.lag = new Histogram({
       name: 'face_queue_lag_seconds',
@@ -183,10 +191,10 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
   // --- ProcessorMetrics -----------------------------------------------------
 
   frameFinished(status: FrameOutcome['status'], totalSeconds: number): void {
-    this.requests.labels(status).inc();
+    (this.requestChildren.get(status) ?? this.requests.labels(status)).inc();
     this.framesFinished += 1;
     if (status === 'dead_letter' || status === 'retry') this.framesFailed += 1;
-    if (Number.isFinite(totalSeconds) && totalSeconds >= 0) this.stageDuration.labels('total').observe(totalSeconds);
+    if (Number.isFinite(totalSeconds) && totalSeconds >= 0) this.observeStage('total', totalSeconds);
   }
 
   facesDetected(count: number): void {
@@ -223,7 +231,7 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
   // --- other observers --------------------------------------------------------
 
   observeStage(stage: PipelineStage | 'total', seconds: number): void {
-    this.stageDuration.labels(stage).observe(seconds);
+    (this.stageChildren.get(stage) ?? this.stageDuration.labels(stage)).observe(seconds);
   }
 
   traceContextUnusable(problem: TraceContextProblem): void {
