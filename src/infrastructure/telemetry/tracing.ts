@@ -28,7 +28,7 @@ export interface TracingOptions {
   readonly serviceVersion?: string;
   /** More resource attributes (e.g. `service.instance.id`, `processor.id`). */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
-  /** OTLP/HTTP base URL (spans go to `<endpoint>/v1/traces`); unset = no OTLP exporter. */
+  /** OTLP/HTTP base URL (spans go to `<endpoint>/v1/traces`); unset = no OTLP exporter (and, without `exporter`, no tracing). */
   readonly endpoint?: string;
   /** OTEL_SDK_DISABLED: no provider at all, the API stays a no-op. */
   readonly disabled?: boolean;
@@ -47,7 +47,7 @@ export interface TracingOptions {
 }
 
 export interface Tracing {
-  /** False when OTEL_SDK_DISABLED: `tracer` is then the API's no-op tracer. */
+  /** False when OTEL_SDK_DISABLED or when there is no exporter: `tracer` is then the API's no-op tracer. */
   readonly enabled: boolean;
   readonly tracer: Tracer;
   /** Exports what is buffered. */
@@ -104,6 +104,10 @@ const DISABLED: Tracing = {
  */
 export function setupTracing(options: TracingOptions): Tracing {
   if (options.disabled) return DISABLED;
+  // Nowhere to export: recording spans would only cost CPU, and results would carry a traceparent
+  // of spans nobody sees (orphaning downstream spans). Stay a no-op: the producer's context then
+  // passes through unchanged (OtelFrameTelemetry with tracer null).
+  if (!options.endpoint && !options.exporter) return DISABLED;
 
   const exporters: SpanExporter[] = [];
   if (options.endpoint) exporters.push(new OTLPTraceExporter({ url: tracesUrl(options.endpoint) }));

@@ -75,6 +75,13 @@ describe('setupTracing', () => {
     await tracing.shutdown();
   });
 
+  it('stays a no-op without any exporter (spans nobody sees would only orphan downstream traces)', async () => {
+    const tracing = setupTracing({ serviceName: 'x', sampler: 'always_on' });
+    expect(tracing.enabled).toBe(false);
+    expect(tracing.tracer.startSpan('noop').isRecording()).toBe(false);
+    await tracing.shutdown();
+  });
+
   it('exports to a custom exporter with the service resource, registers globally and unregisters on shutdown', async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = setupTracing({ serviceName: 'svc', serviceVersion: '9.9.9', exporter, sampler: 'always_on', resourceAttributes: { 'processor.id': 'p1' } });
