@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# CPU image (default):  docker build -t face-recognition .
+# GPU image (CUDA 12):  docker build -t face-recognition:gpu \
+#                         --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 \
+#                         --build-arg RUNTIME_IMAGE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 .
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG RUNTIME_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# .npmrc skips onnxruntime-node's CUDA download; the environment variable wins over it.
+ARG ONNXRUNTIME_NODE_INSTALL=skip
+ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}
+COPY package.json package-lock.json .npmrc ./
+COPY scripts ./scripts
+# Installs dependencies and provisions models/ and samples/ from the npm registry.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${RUNTIME_IMAGE} AS runtime
+# The CUDA base image has no Node.js: bring the build stage's.
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+ENV NODE_ENV=production \
+    HTTP_PORT=8003
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/models ./models
+COPY --from=build /app/samples ./samples
+USER 1000:1000
+EXPOSE 8003
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8003/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The same start command as outside a container (npm start = build + this).
+CMD ["node", "dist/main.js"]
