@@ -1,0 +1,85 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findFreePort } from '../../support/redis-server';
+
+const root = join(__dirname, '..', '..', '..');
+
+/** The container's start command, from the Dockerfile's exec-form CMD. */
+function dockerfileCommand(): string[] {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (!cmd) throw new Error('Dockerfile has no exec-form CMD');
+  return JSON.parse(cmd) as string[];
+}
+
+function composeBinary(): string[] | null {
+  for (const candidate of [['docker', 'compose'], ['docker-compose']]) {
+    try {
+      execFileSync(candidate[0] as string, [...candidate.slice(1), 'version'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // not installed
+    }
+  }
+  return null;
+}
+
+describe('deployment files', () => {
+  beforeAll(() => {
+    if (!existsSync(join(root, 'dist', 'main.js'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root });
+  });
+
+  it('npm start runs the same command as the container', () => {
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+    expect(start.endsWith(dockerfileCommand().join(' '))).toBe(true);
+  });
+
+  it('docker-compose.yml is valid (checked without an engine)', () => {
+    const compose = composeBinary();
+    if (!compose) {
+      console.warn('skipped: neither `docker compose` nor `docker-compose` is installed');
+      return;
+    }
+    const services = execFileSync(compose[0] as string, [...compose.slice(1), '--profile', 'gpu', '--profile', 'pipeline', 'config', '--services'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(services.split('\n').filter(Boolean).sort()).toEqual(
+      ['face-recognition', 'face-recognition-gpu', 'frame-buffer-v2', 'grafana', 'jaeger', 'prometheus', 'redis'].sort(),
+    );
+  });
+
+  it('the start command with no environment processes the sample photos and serves /health', async () => {
+    const port = await findFreePort();
+    const [command, ...args] = dockerfileCommand();
+    // Only what a newcomer's shell has, plus a free port and the one-shot switch.
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: String(port), EXIT_WHEN_DONE: 'true' };
+    const child = spawn(command as string, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+    let health: { status?: string; processor_id?: string } | null = null;
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let attempt = 0; attempt < 600 && health === null && child.exitCode === null; attempt += 1) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/health`);
+        health = (await response.json()) as typeof health;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const code = await exit;
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(health?.processor_id).toBe('face-recognition-1');
+
+    const results = stdout.trim().split('\n').map((line) => JSON.parse(line) as { frame_id: string; faces_count: string; faces: unknown[] });
+    expect(results.map((r) => r.frame_id).sort()).toEqual(['sample1.jpg', 'sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg', 'sample6.jpg']);
+    for (const result of results) {
+      expect(Number(result.faces_count)).toBeGreaterThan(0);
+      expect(result.faces).toHaveLength(Number(result.faces_count));
+    }
+  });
+});
