@@ -124,6 +124,18 @@ describe('AnalyzeFaces with bad or unusual images', () => {
       expect(cosineSimilarity(face.embedding as Float32Array, reference.embedding as Float32Array)).toBeGreaterThan(0.99);
     });
 
+    it.each([
+      ['a greyscale JPEG', (image: Sharp) => image.greyscale().jpeg()],
+      ['a 16-bit PNG', (image: Sharp) => image.toColourspace('rgb16').png()],
+      ['a WebP', (image: Sharp) => image.webp({ quality: 90 })],
+    ])('decodes %s to 8-bit RGB and finds the same face', async (_name, encode) => {
+      const analysis = analysisOf(await analyzeOne(await encode(sharp(photo)).toBuffer()));
+      expect(analysis).toMatchObject({ width: 250, height: 250 });
+      const face = onlyFace(analysis);
+      expect(intersectionOverUnion(face.box, reference.box)).toBeGreaterThan(0.8);
+      expect(cosineSimilarity(face.embedding as Float32Array, reference.embedding as Float32Array)).toBeGreaterThan(pipeline.config.MATCH_THRESHOLD);
+    });
+
     describe('EXIF orientation', () => {
       // An upright portrait that is not square (250×320), so that a missed rotation shows in the size.
       let upright: { data: Buffer; info: OutputInfo };
