@@ -20,8 +20,8 @@ const imagePath = (name: string, index: string): string => {
 export function parseLfwPairs(text: string): ImagePair[][] {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   const header = (lines.shift() ?? '').split(/\s+/).map(Number);
-  const [foldCount, perHalf] = header;
-  if (!Number.isInteger(foldCount) || !Number.isInteger(perHalf) || !foldCount || !perHalf) {
+  const [foldCount = Number.NaN, perHalf = Number.NaN] = header;
+  if (!Number.isInteger(foldCount) || !Number.isInteger(perHalf) || foldCount < 1 || perHalf < 1) {
     throw new DatasetError(`pairs.txt header must be '<folds> <pairs per half>', got '${header.join(' ')}'`);
   }
   if (lines.length !== foldCount * perHalf * 2) {

@@ -40,6 +40,8 @@ describe('parseLfwPairs', () => {
     ['a non-numeric header', 'ten three hundred\nA\t1\t2'],
     ['a header with one number', '1\nA\t1\t2\nB\t1\tC\t2'],
     ['zero folds', '0 1'],
+    // (-1)·(-1)·2 = 2 lines: a negative header must not pass as an empty benchmark.
+    ['negative counts', '-1 -1\nA\t1\t2\nB\t1\tC\t2'],
     ['a fractional header', '1.5 1\nA\t1\t2\nB\t1\tC\t2'],
   ])('rejects %s with a header error', (_name, text) => {
     expect(errorOf(text).message).toMatch(/^pairs\.txt header must be '<folds> <pairs per half>'/);
