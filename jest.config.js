@@ -19,7 +19,9 @@ module.exports = {
     },
   ],
   testTimeout: 120000,
-  collectCoverageFrom: ['src/**/*.ts'],
+  // The domain's 100 % is enforced; the rest is covered by integration tests against real parts.
+  collectCoverageFrom: ['src/domain/**/*.ts'],
+  coverageReporters: ['text-summary', 'text'],
   coverageThreshold: {
     './src/domain/': { lines: 100, branches: 100, functions: 100, statements: 100 },
   },
