@@ -11,7 +11,8 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      // Shares the main realm's typed arrays with test files, as onnxruntime-node needs (see the file).
+      testEnvironment: '<rootDir>/tests/support/onnx-environment.ts',
       roots: ['<rootDir>/tests/integration'],
       transform: { '^.+\\.ts$': tsJest },
       // Integration tests load real ONNX models and start real servers.

@@ -11,8 +11,7 @@ import { TestEnvironment } from 'jest-environment-node';
  * the main realm's typed arrays, as Jest already does for Uint8Array, makes
  * the test realm behave like a plain Node process.
  *
- * Use with a docblock at the top of a test file that runs models:
- *   /** @jest-environment ./tests/support/onnx-environment.ts *\/
+ * jest.config.js makes it the environment of every integration test.
  */
 const TYPED_ARRAYS = [
   Int8Array,

@@ -61,7 +61,7 @@ describe('deployment files', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
-    let health: { status?: string; processor_id?: string } | null = null;
+    let health = null as { status?: string; processor_id?: string } | null;
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let attempt = 0; attempt < 600 && health === null && child.exitCode === null; attempt += 1) {
       try {

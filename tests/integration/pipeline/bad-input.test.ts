@@ -1,4 +1,3 @@
-/** @jest-environment ./tests/support/onnx-environment.ts */
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import type { Outcome } from '../../../src/application/outcome';
 import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-faces';

@@ -1,4 +1,3 @@
-/** @jest-environment ./tests/support/onnx-environment.ts */
 import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-faces';
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { groupPhoto, lfwCentre } from '../../support/images';

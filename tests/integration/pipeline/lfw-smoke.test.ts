@@ -1,4 +1,3 @@
-/** @jest-environment ./tests/support/onnx-environment.ts */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePair } from '../../../src/application/ports/verification-dataset';

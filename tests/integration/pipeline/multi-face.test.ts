@@ -1,4 +1,3 @@
-/** @jest-environment ./tests/support/onnx-environment.ts */
 import { cosineSimilarity } from '../../../src/domain/embedding';
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { boxCenter, type BoundingBox } from '../../../src/domain/geometry';
