@@ -5,6 +5,7 @@ import { TOKENS } from './application/tokens';
 import type { AnalyzeFaces } from './application/use-cases/analyze-faces';
 import { FaceRecognitionError } from './domain/errors';
 import { benchCommand } from './infrastructure/cli/bench-command';
+import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command';
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
@@ -20,6 +21,7 @@ const USAGE = `usage:
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
+  facerec bench-tracing --images <dir> [--count <n>] [--batch <n>] [--rounds <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
   facerec config            list every environment variable with its default
 
@@ -57,6 +59,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       stream: { type: 'string' },
       results: { type: 'string' },
       timeout: { type: 'string' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,6 +82,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze) => benchCommand(analyze, timings, values, output));
     }
+    case 'bench-tracing':
+      return benchTracingCommand(config, values, output);
     case 'config':
       for (const [name, variable] of Object.entries(CONFIG_SCHEMA)) {
         output.line(`${name}=${variable.defaultValue ?? ''}\t# ${variable.description}`);

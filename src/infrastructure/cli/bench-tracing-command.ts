@@ -1,0 +1,486 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { ROOT_CONTEXT, context as otelContext, type ContextManager } from '@opentelemetry/api';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
+import type { FrameOutcome } from '../../application/ports/frame-telemetry';
+import type { DeadLetter, FrameDelivery, FrameQueue } from '../../application/ports/frame-queue';
+import type { PublishOutcome, ResultPublisher } from '../../application/ports/result-publisher';
+import { TOKENS } from '../../application/tokens';
+import { AnalyzeFaces, type AnalyzeFacesOptions } from '../../application/use-cases/analyze-faces';
+import { ProcessFrames } from '../../application/use-cases/process-frames';
+import { createContainer, INFRA, releaseContainer, SERVICE_VERSION } from '../../main';
+import { CONFIG_SCHEMA, type Config } from '../config/config';
+import { InlineFrameImageStore } from '../embedded/inline-image-store';
+import { listImages } from '../files/list-images';
+import type { LoadedModelSet } from '../onnx/model-set';
+import { OtelFrameTelemetry } from '../telemetry/otel-frame-telemetry';
+import { PrometheusMetrics } from '../telemetry/prometheus-metrics';
+import { setupTracing, type SamplerName, type Tracing } from '../telemetry/tracing';
+import { positiveInteger, UsageError, type CommandOutput } from './output';
+
+/**
+ * `facerec bench-tracing`: what tracing costs the frame processor, measured in
+ * one run. The real frame path (ProcessFrames over the real pipeline and
+ * models, images inline in the delivery, producer trace context as
+ * `facerec loadgen` sends it, results acknowledged and dropped in memory) runs
+ * under three configurations, interleaved in rounds after a warm-up:
+ *
+ *   A. tracing disabled (OTEL_SDK_DISABLED=true): OtelFrameTelemetry with tracer null;
+ *   B. the service's default sampler (CONFIG_SCHEMA defaults), exporting over OTLP/HTTP;
+ *   C. always_on (100 %), exporting over OTLP/HTTP.
+ *
+ * Spans go to a loopback OTLP/HTTP sink in a child process that counts them
+ * and drops the bodies.
+ */
+
+export interface BenchTracingFlags {
+  readonly images?: string;
+  readonly count?: string;
+  readonly batch?: string;
+  readonly rounds?: string;
+}
+
+type ConfigurationName = 'A' | 'B' | 'C';
+
+interface Configuration {
+  readonly name: ConfigurationName;
+  readonly label: string;
+  readonly tracing: Tracing | null;
+  /** Path prefix of this configuration's exports at the sink (B and C). */
+  readonly sinkPrefix: string | null;
+  readonly processFrames: ProcessFrames;
+}
+
+interface RoundResult {
+  readonly seconds: number;
+  readonly flushSeconds: number;
+  readonly framesPerSecond: number;
+  readonly tally: Tally;
+  readonly spans: number;
+}
+
+interface Tally {
+  published: number;
+  otherOutcomes: number;
+  faces: number;
+  /** Results whose traceparent is the producer's own (no span was created in between). */
+  passedThrough: number;
+  /** Results continuing the producer's trace with a new span id. */
+  continued: number;
+  /** Results whose traceparent has the sampled flag. */
+  sampled: number;
+}
+
+const newTally = (): Tally => ({ published: 0, otherOutcomes: 0, faces: 0, passedThrough: 0, continued: 0, sampled: 0 });
+
+const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/**
+ * The queue and the result publisher of the benchmark, in memory: results are
+ * acknowledged and dropped, after noting how their trace context relates to
+ * the producer's (the proof that configuration A created no span).
+ */
+class DiscardingFrames implements FrameQueue, ResultPublisher {
+  readonly stream = 'bench-tracing';
+  private producerParents = new Map<string, string>();
+  tally = newTally();
+
+  /** Starts a round: the producer traceparent of each entry id. */
+  expect(producerParents: Map<string, string>): void {
+    this.producerParents = producerParents;
+    this.tally = newTally();
+  }
+
+  async publish(delivery: FrameDelivery, _frameId: string, result: Readonly<Record<string, string>>): Promise<PublishOutcome> {
+    const producer = this.producerParents.get(delivery.entryId);
+    const outgoing = result.traceparent;
+    if (outgoing !== undefined && producer !== undefined) {
+      if (outgoing === producer) this.tally.passedThrough += 1;
+      else if (outgoing.slice(3, 35) === producer.slice(3, 35)) this.tally.continued += 1;
+      if (outgoing.endsWith('-01')) this.tally.sampled += 1;
+    }
+    return 'published';
+  }
+
+  async ensureGroup(): Promise<void> {}
+  async read(): Promise<FrameDelivery[]> {
+    return [];
+  }
+  async reclaim(): Promise<FrameDelivery[]> {
+    return [];
+  }
+  async deadLetter(_delivery: FrameDelivery, _failure: DeadLetter): Promise<void> {}
+  async pendingCount(): Promise<number> {
+    return 0;
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * The OTLP/HTTP sink, run with `node -e` in a child process: accepts POST
+ * `<prefix>/v1/traces`, counts the spans of OTLP/JSON bodies per prefix and
+ * drops them; GET /stats returns the counts. Prints its port on stdout; exits
+ * when its stdin closes (i.e. with the benchmark).
+ */
+const SINK_SOURCE = String.raw`
+const http = require('node:http');
+const zlib = require('node:zlib');
+const stats = {};
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const path = (req.url || '').split('?')[0];
+    if (req.method === 'GET' && path === '/stats') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
+      return;
+    }
+    if (req.method !== 'POST' || !path.endsWith('/v1/traces')) { res.writeHead(404).end(); return; }
+    const prefix = path.slice(0, -'/v1/traces'.length) || '/';
+    const entry = (stats[prefix] ??= { requests: 0, spans: 0, bytes: 0, unreadable: 0 });
+    entry.requests += 1;
+    let body = Buffer.concat(chunks);
+    entry.bytes += body.length;
+    try {
+      const encoding = String(req.headers['content-encoding'] || '').toLowerCase();
+      if (encoding === 'gzip') body = zlib.gunzipSync(body);
+      else if (encoding === 'deflate') body = zlib.inflateSync(body);
+      const doc = JSON.parse(body.toString('utf8'));
+      for (const rs of doc.resourceSpans || []) for (const ss of rs.scopeSpans || []) entry.spans += (ss.spans || []).length;
+    } catch {
+      entry.unreadable += 1;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n'));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+`;
+
+interface SinkCounts {
+  readonly requests: number;
+  readonly spans: number;
+  readonly bytes: number;
+  readonly unreadable: number;
+}
+
+class ChildProcessSink {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<ChildProcessSink> {
+    const child = spawn(process.execPath, ['-e', SINK_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      let buffered = '';
+      const onData = (chunk: Buffer): void => {
+        buffered += chunk.toString('utf8');
+        const newline = buffered.indexOf('\n');
+        if (newline < 0) return;
+        child.stdout?.off('data', onData);
+        try {
+          resolve((JSON.parse(buffered.slice(0, newline)) as { port: number }).port);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the OTLP sink exited (code ${code}) before listening`)));
+    });
+    return new ChildProcessSink(child, port);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async counts(): Promise<Record<string, SinkCounts>> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: this.port, path: '/stats', method: 'GET', agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, SinkCounts>);
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.stdin?.end();
+    const timer = setTimeout(() => this.child.kill('SIGTERM'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The AsyncLocalStorage context manager the service installs globally when
+ * tracing is on (NodeTracerProvider.register); with tracing disabled there is
+ * none. It ships with @opentelemetry/sdk-trace-node, so it is resolved from there.
+ */
+type ContextManagerClass = new () => ContextManager;
+const AsyncLocalStorageContextManager: ContextManagerClass = (
+  createRequire(require.resolve('@opentelemetry/sdk-trace-node'))('@opentelemetry/context-async-hooks') as {
+    AsyncLocalStorageContextManager: ContextManagerClass;
+  }
+).AsyncLocalStorageContextManager;
+
+async function withGlobalContextManager<T>(enabled: boolean, run: () => Promise<T>): Promise<T> {
+  if (!enabled) return run();
+  otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  try {
+    return await run();
+  } finally {
+    otelContext.disable();
+  }
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const signedPercent = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+
+export async function benchTracingCommand(config: Config, flags: BenchTracingFlags, output: CommandOutput): Promise<number> {
+  if (!flags.images) throw new UsageError('bench-tracing needs --images <dir>');
+  const count = positiveInteger(flags.count, 'count', 300);
+  const batchSize = positiveInteger(flags.batch, 'batch', 8);
+  const rounds = positiveInteger(flags.rounds, 'rounds', 3);
+  const paths = (await listImages(flags.images)).slice(0, count);
+  if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
+  const files = await Promise.all(paths.map((p) => readFile(p)));
+  const imageAt = (i: number): Buffer => files[i % files.length] as Buffer;
+
+  // The service's defaults, not this environment's: B is "what a deployment gets out of the box".
+  const defaultSampler = CONFIG_SCHEMA.OTEL_TRACES_SAMPLER.defaultValue as SamplerName;
+  const defaultRatio = CONFIG_SCHEMA.OTEL_TRACES_SAMPLER_ARG.defaultValue as number;
+  // An upstream producer on the same default samples its root spans by trace id: so do the frames here.
+  const producerSampler = new TraceIdRatioBasedSampler(defaultRatio);
+
+  const container = await createContainer(config);
+  const sink = await ChildProcessSink.start();
+  const tracings: Tracing[] = [];
+  try {
+    const modelSet = container.get<LoadedModelSet>(INFRA.ModelSet);
+    const metrics = new PrometheusMetrics({ gpu: false });
+    const frames = new DiscardingFrames();
+    const images = new InlineFrameImageStore();
+    const queueName = `frames:ready:${config.PROCESSOR_ID}`;
+
+    const configuration = (name: ConfigurationName, label: string, sampler: SamplerName | null, ratio = 1): Configuration => {
+      const sinkPrefix = sampler === null ? null : `/${name.toLowerCase()}`;
+      const tracing =
+        sampler === null
+          ? null
+          : setupTracing({
+              serviceName: config.OTEL_SERVICE_NAME,
+              serviceVersion: SERVICE_VERSION,
+              resourceAttributes: { 'processor.id': config.PROCESSOR_ID, 'bench.configuration': name },
+              endpoint: `${sink.endpoint}${sinkPrefix}`,
+              sampler,
+              samplerArg: ratio,
+              instrumentRedis: false,
+              registerGlobally: false,
+            });
+      if (tracing !== null) {
+        if (!tracing.enabled) throw new Error(`configuration ${name}: setupTracing returned no provider`);
+        tracings.push(tracing);
+      }
+      const telemetry = new OtelFrameTelemetry({
+        tracer: tracing === null ? null : tracing.tracer,
+        processorId: config.PROCESSOR_ID,
+        queue: queueName,
+        consumerGroup: config.CONSUMER_GROUP,
+        metrics,
+      });
+      const analyze = new AnalyzeFaces(
+        {
+          decoder: container.get(TOKENS.ImageDecoder),
+          detector: container.get(TOKENS.FaceDetector),
+          landmarks: container.get(TOKENS.LandmarkLocator),
+          aligner: container.get(TOKENS.FaceAligner),
+          embedder: container.get(TOKENS.FaceEmbedder),
+          instrumentation: telemetry,
+        },
+        container.get<AnalyzeFacesOptions>(TOKENS.AnalyzeFacesOptions),
+      );
+      const processFrames = new ProcessFrames(
+        { analyze, images, queue: frames, publisher: frames, telemetry, metrics, now: Date.now },
+        { processorId: config.PROCESSOR_ID, modelVersion: modelSet.version, maxAttempts: config.MAX_ATTEMPTS, publishEmbeddings: config.PUBLISH_EMBEDDINGS },
+      );
+      return { name, label, tracing, sinkPrefix, processFrames };
+    };
+
+    const configurations: Configuration[] = [
+      configuration('A', 'tracing disabled (OTEL_SDK_DISABLED=true: OtelFrameTelemetry tracer null, no provider, no context manager)', null),
+      configuration('B', `service default sampler ${defaultSampler} ${defaultRatio}, OTLP/HTTP export to the sink`, defaultSampler, defaultRatio),
+      configuration('C', '100% sampling (always_on), OTLP/HTTP export to the sink', 'always_on'),
+    ];
+
+    /** Frames as `facerec loadgen` sends them (trace_context JSON with a traceparent), pixels inline. */
+    let entrySequence = 0;
+    const makeDeliveries = (name: ConfigurationName, round: string, n: number): { deliveries: FrameDelivery[]; parents: Map<string, string>; sampledParents: number } => {
+      const deliveries: FrameDelivery[] = [];
+      const parents = new Map<string, string>();
+      let sampledParents = 0;
+      for (let i = 0; i < n; i += 1) {
+        const traceId = randomHex(16);
+        const sampled =
+          producerSampler.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+        if (sampled) sampledParents += 1;
+        const traceparent = `00-${traceId}-${randomHex(8)}-${sampled ? '01' : '00'}`;
+        const image = imageAt(i);
+        const entryId = `${Date.now()}-${entrySequence++}`;
+        const frameId = `bench-${name}-${round}-${i}`;
+        parents.set(entryId, traceparent);
+        deliveries.push({
+          entryId,
+          deliveryCount: 1,
+          image,
+          fields: {
+            frame_id: frameId,
+            camera_id: `bench-${i % 4}`,
+            timestamp: new Date().toISOString(),
+            size_bytes: String(image.length),
+            width: '',
+            height: '',
+            format: 'jpeg',
+            trace_context: JSON.stringify({ traceparent }),
+            metadata: JSON.stringify({ detection_type: 'face_detection' }),
+            priority: 'normal',
+            storage_path: '',
+            storage_backend: '',
+          },
+        });
+      }
+      return { deliveries, parents, sampledParents };
+    };
+
+    const sinkSpans = async (c: Configuration): Promise<number> => (c.sinkPrefix === null ? 0 : ((await sink.counts())[c.sinkPrefix]?.spans ?? 0));
+
+    /** Processes `n` frames in batches under `c`; the time includes flushing the spans they left. */
+    const run = async (c: Configuration, round: string, n: number): Promise<RoundResult & { sampledParents: number }> => {
+      const { deliveries, parents, sampledParents } = makeDeliveries(c.name, round, n);
+      frames.expect(parents);
+      const spansBefore = await sinkSpans(c);
+      const { seconds, flushSeconds } = await withGlobalContextManager(c.tracing !== null, async () => {
+        const started = performance.now();
+        for (let start = 0; start < deliveries.length; start += batchSize) {
+          const outcomes: FrameOutcome[] = await c.processFrames.execute(deliveries.slice(start, start + batchSize));
+          for (const outcome of outcomes) {
+            if (outcome.status === 'published') {
+              frames.tally.published += 1;
+              frames.tally.faces += outcome.faces;
+            } else frames.tally.otherOutcomes += 1;
+          }
+        }
+        const flushStarted = performance.now();
+        // Spans still buffered are this configuration's cost: export them now, not during the next round.
+        await c.tracing?.forceFlush();
+        const ended = performance.now();
+        return { seconds: (ended - started) / 1000, flushSeconds: (ended - flushStarted) / 1000 };
+      });
+      const spans = (await sinkSpans(c)) - spansBefore;
+      return { seconds, flushSeconds, framesPerSecond: n / seconds, tally: frames.tally, spans, sampledParents };
+    };
+
+    const warmUp = Math.min(count, 4 * batchSize);
+    output.line(
+      `bench-tracing: ${count} frames per round and configuration, ${rounds} round(s), batch ${batchSize}, warm-up ${warmUp} frames per configuration; ` +
+        `${files.length} image file(s) from ${flags.images}, inline in the delivery`,
+    );
+    output.line(
+      `machine: ${cpus().length} CPU(s), node ${process.version}, execution provider ${config.EXECUTION_PROVIDER}, model set ${modelSet.version}; ` +
+        'ProcessFrames.execute called batch after batch (no FrameConsumer), results acknowledged and dropped in memory',
+    );
+    output.line(
+      `frames: producer trace_context {"traceparent"} as facerec loadgen sends it; sampled flag set by TraceIdRatioBasedSampler(${defaultRatio}) on the producer's trace id, ` +
+        `as an upstream producer on the same default (${defaultSampler} ${defaultRatio}) would; same frame mix for A, B and C`,
+    );
+    for (const c of configurations) output.line(`${c.name}: ${c.label}`);
+    output.line(
+      `sink: loopback OTLP/HTTP (JSON) receiver in a child process (pid ${sink.pid ?? '?'}, ${sink.endpoint}), counts spans and drops bodies; ` +
+        `its CPU is not charged to this process's event loop, but it shares the machine's ${cpus().length} CPU(s)`,
+    );
+    output.line(
+      'B and C: one NodeTracerProvider each for the whole run (registerGlobally false, batch span processor as in the service), ' +
+        "the AsyncLocalStorage context manager installed globally during their rounds as the service does; round time includes forceFlush of the round's spans",
+    );
+
+    for (const c of configurations) await run(c, 'warmup', warmUp);
+
+    const results = new Map<ConfigurationName, (RoundResult & { sampledParents: number })[]>(configurations.map((c) => [c.name, []]));
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const c of configurations) {
+        const r = await run(c, String(round), count);
+        (results.get(c.name) as RoundResult[]).push(r);
+        const t = r.tally;
+        output.line(
+          `round ${round} ${c.name}: ${r.framesPerSecond.toFixed(1)} frames/s (${count} frames in ${r.seconds.toFixed(2)} s, flush ${r.flushSeconds.toFixed(3)} s), ` +
+            `published ${t.published}, other ${t.otherOutcomes}, faces ${t.faces}, spans exported ${r.spans}, ` +
+            `sampled parents ${r.sampledParents}, results: producer span passed through ${t.passedThrough}, new span ${t.continued}, sampled ${t.sampled}`,
+        );
+      }
+    }
+
+    const summary = new Map<ConfigurationName, number>();
+    let failed = false;
+    for (const c of configurations) {
+      const rs = results.get(c.name) as (RoundResult & { sampledParents: number })[];
+      const fps = median(rs.map((r) => r.framesPerSecond));
+      summary.set(c.name, fps);
+      const spans = rs.reduce((s, r) => s + r.spans, 0);
+      const passed = rs.reduce((s, r) => s + r.tally.passedThrough, 0);
+      const sampledParents = rs.reduce((s, r) => s + r.sampledParents, 0);
+      const frameTotal = rs.length * count;
+      output.line(
+        `${c.name} median ${fps.toFixed(1)} frames/s (rounds ${rs.map((r) => r.framesPerSecond.toFixed(1)).join(' ')}), ` +
+          `spans exported ${spans} (${(spans / frameTotal).toFixed(2)} per frame), sampled parents ${sampledParents}/${frameTotal}, ` +
+          `producer span passed through ${passed}/${frameTotal}` +
+          (c.tracing === null ? ' (no provider: a result keeps the producer\'s span id only if no span was created for its frame)' : ''),
+      );
+      if (c.tracing === null && passed !== frameTotal) {
+        output.line(`error: configuration ${c.name} is meant to create no span, but ${frameTotal - passed} result(s) carry a span id of their own`);
+        failed = true;
+      }
+    }
+    const totals = await sink.counts();
+    const unreadable = Object.values(totals).reduce((s, t) => s + t.unreadable, 0);
+    if (unreadable > 0) output.line(`warning: the sink could not read ${unreadable} export request(s): their spans are not counted`);
+    const a = summary.get('A') as number;
+    const b = summary.get('B') as number;
+    const c = summary.get('C') as number;
+    output.line(
+      `tracing overhead: default sampler ${signedPercent(((b - a) / a) * 100)}, 100% sampling ${signedPercent(((c - a) / a) * 100)} ` +
+        `(frames/s A ${a.toFixed(1)}, B ${b.toFixed(1)}, C ${c.toFixed(1)})`,
+    );
+    return failed ? 1 : 0;
+  } finally {
+    for (const tracing of tracings) await tracing.shutdown();
+    await sink.stop();
+    await releaseContainer(container);
+  }
+}
