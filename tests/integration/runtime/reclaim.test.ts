@@ -1,0 +1,86 @@
+import { Redis } from 'ioredis';
+import {
+  consumers,
+  DEAD_LETTER_STREAM,
+  describeWithLfw,
+  loadLfwImages,
+  pushFrames,
+  queueStream,
+  readAsGhost,
+  readStream,
+  runTag,
+  waitForDrainedQueue,
+  waitForResults,
+} from '../../support/frames';
+import { startRedisServer, type RedisServer } from '../../support/redis-server';
+import { ensureServiceBuilt, ServiceProcess, stopAllServices } from '../../support/service-process';
+
+/**
+ * Acceptance: entries read by a consumer that died without acknowledging
+ * them (XREADGROUP as "ghost", never XACK) are taken over by the service with
+ * XAUTOCLAIM once idle for CLAIM_IDLE_MS, and each gets exactly one result.
+ */
+
+jest.setTimeout(240_000);
+
+describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUTOCLAIM)', () => {
+  let redis: RedisServer;
+  let client: Redis;
+
+  beforeAll(async () => {
+    await ensureServiceBuilt();
+    redis = await startRedisServer();
+    client = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    await stopAllServices();
+    client?.disconnect();
+    await redis?.dispose();
+  });
+
+  it('reclaims entries left pending on a dead consumer and publishes one result for each', async () => {
+    const processorId = `claim-${runTag()}`;
+    const frames = await pushFrames(client, processorId, loadLfwImages(12), { prefix: `${processorId}-f`, count: 12 });
+
+    // A replica reads 7 entries and dies: they stay pending on "ghost", and '>' will never deliver them again.
+    const ghostIds = await readAsGhost(client, processorId, 'ghost', 7);
+    expect(ghostIds).toEqual(frames.slice(0, 7).map((f) => f.entryId));
+    expect(await consumers(client, processorId)).toEqual([expect.objectContaining({ name: 'ghost', pending: 7 })]);
+
+    const service = await ServiceProcess.start({
+      REDIS_URL: redis.url,
+      PROCESSOR_ID: processorId,
+      CONSUMER_NAME: 'survivor',
+      CLAIM_IDLE_MS: '2000',
+      CLAIM_INTERVAL_MS: '500',
+    });
+    await service.waitUntilConsuming();
+
+    const tally = await waitForResults(
+      client,
+      frames.map((f) => f.frameId),
+      120_000,
+      () => service.tail(),
+    );
+    expect(tally).toEqual({ missing: [], duplicated: {}, once: frames.length });
+    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
+
+    // The ghost's entries went through XAUTOCLAIM (delivery 2, within MAX_ATTEMPTS): logged, nothing dead-lettered.
+    // (At least: on a very slow run the service may also reclaim a frame of its own that it held longer than CLAIM_IDLE_MS.)
+    const reclaimed = service.logsMatching('reclaimed frames idle on other consumers').reduce((n, line) => n + Number(line.count), 0);
+    expect(reclaimed).toBeGreaterThanOrEqual(ghostIds.length);
+    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    const after = await consumers(client, processorId);
+    expect(after.find((c) => c.name === 'ghost')?.pending).toBe(0);
+    expect(after.find((c) => c.name === 'survivor')?.pending).toBe(0);
+    // Results of reclaimed frames carry their own ids, like the others.
+    const results = await readStream(client, 'faces:detected');
+    for (const frame of frames.slice(0, 7)) {
+      expect(results.filter((r) => r.fields.frame_id === frame.frameId)).toEqual([
+        expect.objectContaining({ fields: expect.objectContaining({ processor_id: processorId, traceparent: frame.traceparent }) }),
+      ]);
+    }
+    expect(await client.xlen(queueStream(processorId))).toBe(0);
+  });
+});

@@ -1,0 +1,96 @@
+import { Redis } from 'ioredis';
+import {
+  DEAD_LETTER_STREAM,
+  describeWithLfw,
+  loadLfwImages,
+  pushFrames,
+  queueState,
+  readStream,
+  runTag,
+  tallyResults,
+  waitForDrainedQueue,
+  waitForResults,
+} from '../../support/frames';
+import { startRedisServer, type RedisServer } from '../../support/redis-server';
+import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '../../support/service-process';
+
+/**
+ * Acceptance: Redis is killed and restarted (append-only file, so the
+ * streams survive) while the service has frames in flight and a backlog. The
+ * service does not crash, /health reports Redis ok again, and every frame
+ * gets exactly one result.
+ */
+
+jest.setTimeout(300_000);
+
+const FRAMES = 50;
+
+describeWithLfw('service runtime: Redis restart during a run', () => {
+  let redis: RedisServer;
+  let client: Redis;
+  let producer: Redis;
+
+  beforeAll(async () => {
+    await ensureServiceBuilt();
+    redis = await startRedisServer({ appendonly: true });
+    client = new Redis(redis.url);
+    producer = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    await stopAllServices();
+    client?.disconnect();
+    producer?.disconnect();
+    await redis?.dispose();
+  });
+
+  it('survives a Redis restart mid-run and publishes exactly one result per frame', async () => {
+    const processorId = `redisrestart-${runTag()}`;
+    const service = await ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: processorId, CLAIM_IDLE_MS: '3000', CLAIM_INTERVAL_MS: '1000' });
+    await service.waitUntilConsuming();
+    await service.waitForHealth((a) => a.status === 200 && a.body.redis === 'ok', 30_000, 'redis ok on /health');
+
+    const prefix = `${processorId}-f`;
+    const ids = Array.from({ length: FRAMES }, (_, i) => `${prefix}-${i}`);
+    // The producer holds off while Redis is down (the test is about the service, not about the producer's retries).
+    let resume: (() => void) | null = null;
+    let paused: Promise<void> | null = null;
+    const pushing = pushFrames(producer, processorId, loadLfwImages(20), {
+      prefix,
+      count: FRAMES,
+      ratePerSecond: 8,
+      onPushed: () => paused ?? undefined,
+    });
+
+    await waitFor(
+      async () => {
+        const { once } = await tallyResults(client, ids);
+        if (once < 10) return undefined;
+        return (await queueState(client, processorId)).pending > 0;
+      },
+      { timeoutMs: 120_000, intervalMs: 10, what: () => `10 results and frames in flight\n${service.tail()}` },
+    );
+    paused = new Promise<void>((done) => (resume = done));
+    await redis.restart({ signal: 'SIGKILL', downMs: 1500 });
+    (resume as (() => void) | null)?.();
+    paused = null;
+
+    await service.waitForLog('redis connection restored', 60_000);
+    expect((await pushing).length).toBe(FRAMES);
+    const tally = await waitForResults(client, ids, 180_000, () => service.tail());
+    expect(tally).toEqual({ missing: [], duplicated: {}, once: FRAMES });
+    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+
+    // Still the same process, healthy again.
+    expect(service.alive).toBe(true);
+    expect(service.logsMatching('redis connection error').length).toBeGreaterThan(0);
+    const health = await service.waitForHealth((a) => a.status === 200 && a.body.redis === 'ok', 60_000, 'redis ok on /health after the restart');
+    expect(health.body).toEqual(expect.objectContaining({ status: 'healthy', redis: 'ok' }));
+    expect(await service.ready()).toEqual({ status: 200, body: expect.objectContaining({ ready: true, consuming: true }) });
+    expect(service.logsMatching((l) => l.level >= 50)).toEqual([]);
+    await new Promise((done) => setTimeout(done, 1500));
+    expect(await tallyResults(client, ids)).toEqual({ missing: [], duplicated: {}, once: FRAMES });
+    expect(await service.terminate()).toEqual({ code: 0, signal: null });
+  });
+});
