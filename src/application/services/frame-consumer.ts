@@ -92,8 +92,13 @@ export class FrameConsumer {
     this.running = false;
     if (this.claimTimer) clearInterval(this.claimTimer);
     this.capacityFreed?.();
-    await this.loop;
-    const drained = Promise.all([...this.batches]).then(() => true);
+    // The loop may be stuck in a read while the queue is unreachable (the blocking
+    // connection waits outages out): waiting for it counts against the timeout too.
+    const drained = (async () => {
+      await this.loop;
+      await Promise.all([...this.batches]);
+      return true;
+    })();
     const timedOut = sleep(timeoutMs).then(() => false);
     const result = await Promise.race([drained, timedOut]);
     if (!result) this.logger.warn('shutdown timeout: frames still in flight stay pending and will be redelivered', { inflight: this.inflight });
