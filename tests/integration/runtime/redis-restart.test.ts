@@ -18,7 +18,8 @@ import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '..
  * Acceptance: Redis is killed and restarted (append-only file, so the
  * streams survive) while the service has frames in flight and a backlog. The
  * service does not crash, /health reports Redis ok again, and every frame
- * gets exactly one result.
+ * gets exactly one result. And a SIGTERM during an outage still ends the
+ * process within the shutdown timeout.
  */
 
 jest.setTimeout(300_000);
@@ -92,5 +93,42 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     await new Promise((done) => setTimeout(done, 1500));
     expect(await tallyResults(client, ids)).toEqual({ missing: [], duplicated: {}, once: FRAMES });
     expect(await service.terminate()).toEqual({ code: 0, signal: null });
+  });
+  it('SIGTERM while Redis is down: exits 0 within SHUTDOWN_TIMEOUT_S instead of waiting for Redis; a later run completes every frame once', async () => {
+    const processorId = `outage-stop-${runTag()}`;
+    const shutdownTimeoutS = 3;
+    const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(shutdownTimeoutS), CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
+    const first = await ServiceProcess.start(env, { label: 'first' });
+    await first.waitUntilConsuming();
+    const prefix = `${processorId}-f`;
+    const frames = await pushFrames(producer, processorId, loadLfwImages(20), { prefix, count: 30 });
+    const ids = frames.map((f) => f.frameId);
+    await waitFor(
+      async () => {
+        const { once } = await tallyResults(client, ids);
+        if (once < 3) return undefined;
+        return (await queueState(client, processorId)).pending > 0;
+      },
+      { timeoutMs: 120_000, intervalMs: 10, what: () => `3 results and frames in flight\n${first.tail()}` },
+    );
+
+    // Redis goes away (its append-only file keeps the queue), then the service is told to stop.
+    await redis.kill();
+    await first.waitForLog('redis connection error', 30_000);
+    first.signal('SIGTERM');
+    // Generous: the drain timeout plus closing (each connection gets 2 s to quit) on a noisy machine.
+    const exit = await first.waitForExit((shutdownTimeoutS + 30) * 1000);
+    expect({ exit, tail: exit ? '' : first.tail() }).toEqual({ exit: { code: 0, signal: null }, tail: '' });
+    expect(first.logsMatching('stopped')).toEqual([expect.objectContaining({ drained: false })]);
+
+    // Redis back, a new instance: whatever the first one left pending or unread is processed, once.
+    await redis.start();
+    const second = await ServiceProcess.start(env, { label: 'second' });
+    await second.waitUntilConsuming();
+    const tally = await waitForResults(client, ids, 180_000, () => second.tail());
+    expect(tally).toEqual({ missing: [], duplicated: {}, once: ids.length });
+    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect(await second.terminate()).toEqual({ code: 0, signal: null });
   });
 });
