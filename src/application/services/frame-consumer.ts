@@ -46,6 +46,8 @@ export class FrameConsumer {
   private errorsTotal = 0;
   private lastReadOkMs: number | null = null;
   private readonly batches = new Set<Promise<void>>();
+  /** Entry ids being processed here: XAUTOCLAIM also returns our own entries once they are idle long enough. */
+  private readonly inflightIds = new Set<string>();
   private loop: Promise<void> | null = null;
   private claimTimer: NodeJS.Timeout | null = null;
   private capacityFreed: (() => void) | null = null;
@@ -147,7 +149,10 @@ export class FrameConsumer {
     const room = this.settings.capacity - this.inflight;
     if (room <= 0) return;
     try {
-      const reclaimed = await this.queue.reclaim(this.settings.claimIdleMs, Math.min(room, this.settings.maxBatch));
+      const claimed = await this.queue.reclaim(this.settings.claimIdleMs, Math.min(room, this.settings.maxBatch));
+      // A batch slower than claimIdleMs is still ours: processing it twice would publish a duplicate
+      // attempt and, past MAX_ATTEMPTS, dead-letter a frame that does get a result.
+      const reclaimed = claimed.filter((delivery) => !this.inflightIds.has(delivery.entryId));
       if (reclaimed.length > 0) {
         this.logger.info('reclaimed frames idle on other consumers', { count: reclaimed.length });
         this.dispatch(reclaimed);
@@ -159,6 +164,7 @@ export class FrameConsumer {
 
   private dispatch(batch: FrameDelivery[]): void {
     this.inflight += batch.length;
+    for (const delivery of batch) this.inflightIds.add(delivery.entryId);
     this.metrics.inflight(this.inflight);
     const work = this.processFrames
       .execute(batch)
@@ -182,6 +188,7 @@ export class FrameConsumer {
       })
       .finally(() => {
         this.inflight -= batch.length;
+        for (const delivery of batch) this.inflightIds.delete(delivery.entryId);
         this.metrics.inflight(this.inflight);
         this.batches.delete(work);
         this.capacityFreed?.();
