@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ROOT_CONTEXT, context as otelContext, type ContextManager } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context as otelContext } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
 import type { FrameOutcome } from '../../application/ports/frame-telemetry';
 import type { DeadLetter, FrameDelivery, FrameQueue } from '../../application/ports/frame-queue';
@@ -234,18 +234,7 @@ class ChildProcessSink {
   }
 }
 
-/**
- * The AsyncLocalStorage context manager the service installs globally when
- * tracing is on (NodeTracerProvider.register); with tracing disabled there is
- * none. It ships with @opentelemetry/sdk-trace-node, so it is resolved from there.
- */
-type ContextManagerClass = new () => ContextManager;
-const AsyncLocalStorageContextManager: ContextManagerClass = (
-  createRequire(require.resolve('@opentelemetry/sdk-trace-node'))('@opentelemetry/context-async-hooks') as {
-    AsyncLocalStorageContextManager: ContextManagerClass;
-  }
-).AsyncLocalStorageContextManager;
-
+/** The AsyncLocalStorage context manager the service installs globally when tracing is on (NodeTracerProvider.register). */
 async function withGlobalContextManager<T>(enabled: boolean, run: () => Promise<T>): Promise<T> {
   if (!enabled) return run();
   otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
