@@ -100,17 +100,15 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(shutdownTimeoutS), CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
     const first = await ServiceProcess.start(env, { label: 'first' });
     await first.waitUntilConsuming();
+    // Fewer frames than CAPACITY: some in flight, and the read loop blocked in XREADGROUP for more.
     const prefix = `${processorId}-f`;
-    const frames = await pushFrames(producer, processorId, loadLfwImages(20), { prefix, count: 30 });
+    const frames = await pushFrames(producer, processorId, loadLfwImages(6), { prefix, count: 6 });
     const ids = frames.map((f) => f.frameId);
-    await waitFor(
-      async () => {
-        const { once } = await tallyResults(client, ids);
-        if (once < 3) return undefined;
-        return (await queueState(client, processorId)).pending > 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 10, what: () => `3 results and frames in flight\n${first.tail()}` },
-    );
+    await waitFor(async () => (await queueState(client, processorId)).pending > 0, {
+      timeoutMs: 120_000,
+      intervalMs: 10,
+      what: () => `frames in flight\n${first.tail()}`,
+    });
 
     // Redis goes away (its append-only file keeps the queue), then the service is told to stop.
     await redis.kill();
@@ -119,7 +117,7 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     // Generous: the drain timeout plus closing (each connection gets 2 s to quit) on a noisy machine.
     const exit = await first.waitForExit((shutdownTimeoutS + 30) * 1000);
     expect({ exit, tail: exit ? '' : first.tail() }).toEqual({ exit: { code: 0, signal: null }, tail: '' });
-    expect(first.logsMatching('stopped')).toEqual([expect.objectContaining({ drained: false })]);
+    expect(first.logsMatching('stopped')).toHaveLength(1);
 
     // Redis back, a new instance: whatever the first one left pending or unread is processed, once.
     await redis.start();
