@@ -103,7 +103,9 @@ export class FrameConsumer {
     })();
     const timedOut = sleep(timeoutMs).then(() => false);
     const result = await Promise.race([drained, timedOut]);
-    if (!result) this.logger.warn('shutdown timeout: frames still in flight stay pending and will be redelivered', { inflight: this.inflight });
+    if (!result) {
+      this.logger.warn('shutdown timeout: unfinished frames stay pending and will be redelivered', { inflight: this.inflight, readerStuck: this.inflight === 0 });
+    }
     return result;
   }
 
