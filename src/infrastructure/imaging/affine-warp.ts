@@ -23,24 +23,34 @@ export function warpAffine(
   const stride = sw * 3;
   let o = 0;
   for (let y = 0; y < height; y += 1) {
-    // Walk each output row incrementally: one multiply-add per coordinate.
+    // Walk each output row incrementally: one add per coordinate and pixel.
     let sx = b * y + tx;
     let sy = d * y + ty;
     for (let x = 0; x < width; x += 1, sx += a, sy += c, o += 3) {
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 < sw - 1 && y0 < sh - 1) {
+        // Fast path: the whole 2×2 neighbourhood is inside the image (almost every pixel).
+        const p00 = y0 * stride + x0 * 3;
+        const p10 = p00 + stride;
+        const w11 = fx * fy;
+        const w10 = fy - w11;
+        const w01 = fx - w11;
+        const w00 = 1 - fx - fy + w11;
+        target[o] = (src[p00]! * w00 + src[p00 + 3]! * w01 + src[p10]! * w10 + src[p10 + 3]! * w11 + 0.5) | 0;
+        target[o + 1] = (src[p00 + 1]! * w00 + src[p00 + 4]! * w01 + src[p10 + 1]! * w10 + src[p10 + 4]! * w11 + 0.5) | 0;
+        target[o + 2] = (src[p00 + 2]! * w00 + src[p00 + 5]! * w01 + src[p10 + 2]! * w10 + src[p10 + 5]! * w11 + 0.5) | 0;
+        continue;
+      }
       if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) {
         target[o] = 0;
         target[o + 1] = 0;
         target[o + 2] = 0;
         continue;
       }
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
-      const w11 = fx * fy;
+      // Border: neighbours outside the image read as black.
       const inX0 = x0 >= 0;
       const inX1 = x0 + 1 < sw;
       const inY0 = y0 >= 0;
@@ -48,11 +58,11 @@ export function warpAffine(
       const p00 = y0 * stride + x0 * 3;
       const p10 = p00 + stride;
       for (let ch = 0; ch < 3; ch += 1) {
-        const v00 = inY0 && inX0 ? (src[p00 + ch] as number) : 0;
-        const v01 = inY0 && inX1 ? (src[p00 + 3 + ch] as number) : 0;
-        const v10 = inY1 && inX0 ? (src[p10 + ch] as number) : 0;
-        const v11 = inY1 && inX1 ? (src[p10 + 3 + ch] as number) : 0;
-        target[o + ch] = Math.round(v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11);
+        const v00 = inY0 && inX0 ? src[p00 + ch]! : 0;
+        const v01 = inY0 && inX1 ? src[p00 + 3 + ch]! : 0;
+        const v10 = inY1 && inX0 ? src[p10 + ch]! : 0;
+        const v11 = inY1 && inX1 ? src[p10 + 3 + ch]! : 0;
+        target[o + ch] = (v00 * (1 - fx) * (1 - fy) + v01 * fx * (1 - fy) + v10 * (1 - fx) * fy + v11 * fx * fy + 0.5) | 0;
       }
     }
   }
