@@ -101,7 +101,7 @@ function buildAnalyzeFaces(container: Container): AnalyzeFaces {
 
 export async function releaseContainer(container: Container): Promise<void> {
   const modelSet = container.get<LoadedModelSet>(INFRA.ModelSet);
-  await Promise.all(modelSet.models.map((m) => m.release()));
+  await modelSet.release();
 }
 
 /** Enrols GALLERY_DIR through a gallery-less pipeline, then binds the gallery for matching. */

@@ -41,7 +41,7 @@ export const CONFIG_SCHEMA = {
   PROCESSOR_ID: stringVar('Processor id registered with frame-buffer-v2; names the queue frames:ready:<id>.', 'face-recognition-1', /^[A-Za-z0-9_.:-]{1,128}$/),
   CONSUMER_NAME: stringVar('Consumer name inside the group (default: hostname-pid); replicas of one PROCESSOR_ID need distinct names.', undefined, /^[A-Za-z0-9_.:-]{1,128}$/),
   ORCHESTRATOR_URL: urlVar('frame-buffer-v2 base URL; unset = do not register.', undefined, ['http:', 'https:']),
-  CAPACITY: integerVar('Frames in flight at most; also the capacity registered with the orchestrator.', 8, 1, 10_000),
+  CAPACITY: integerVar('Frames in flight at most (2 × MAX_BATCH lets one batch be prepared while another is inferred); also the capacity registered with the orchestrator.', 16, 1, 10_000),
   HEARTBEAT_INTERVAL_S: numberVar('Seconds between heartbeats.', 10, { min: 0.1, max: 3600 }),
   HEALTH_ENDPOINT: urlVar('Health URL announced to the orchestrator (default http://<hostname>:<HTTP_PORT>/health).', undefined, ['http:', 'https:']),
 

@@ -3,7 +3,7 @@ import type { RgbImage } from '../../domain/image';
 import type { FaceEmbedder } from '../../application/ports/face-embedder';
 import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
-import type { OnnxModel } from './onnx-session';
+import { tensorData, type OnnxModel } from './onnx-session';
 
 /** ArcFace-style recogniser: aligned 112×112 crop in, one identity vector out. */
 export class ArcFaceEmbedder implements FaceEmbedder {
@@ -26,7 +26,7 @@ export class ArcFaceEmbedder implements FaceEmbedder {
     const tensor = new Float32Array(alignedFaces.length * channels * width * height);
     alignedFaces.forEach((face, index) => packIntoTensor(face, this.input, tensor, index));
     const output = await this.model.run(tensor, [alignedFaces.length, channels, height, width]);
-    const values = output[this.model.session.outputNames[0] as string]?.data as Float32Array;
+    const values = tensorData(output, this.model.outputNames[0]);
     const size = values.length / alignedFaces.length;
     return alignedFaces.map((_, index) => l2Normalise(values.subarray(index * size, (index + 1) * size)));
   }

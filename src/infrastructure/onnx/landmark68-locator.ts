@@ -5,7 +5,7 @@ import type { FaceRegion, LandmarkLocator } from '../../application/ports/landma
 import { warpAffine } from '../imaging/affine-warp';
 import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
-import type { OnnxModel } from './onnx-session';
+import { tensorData, type OnnxModel } from './onnx-session';
 
 /**
  * 68-point landmark regressor: the face box is cropped, resized to the
@@ -40,7 +40,7 @@ export class Landmark68Locator implements LandmarkLocator {
       return crop;
     });
     const output = await this.model.run(tensor, [faces.length, channels, height, width]);
-    const values = output[this.model.session.outputNames[0] as string]?.data as Float32Array;
+    const values = tensorData(output, this.model.outputNames[0]);
     const perFace = values.length / faces.length;
     return crops.map((crop, index) => {
       const points: Point[] = [];

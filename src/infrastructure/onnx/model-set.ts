@@ -6,6 +6,7 @@ import type { LandmarkLocator } from '../../application/ports/landmark-locator';
 import { ArcFaceEmbedder } from './arcface-embedder';
 import { Landmark68Locator } from './landmark68-locator';
 import type { ModelInput } from './model-input';
+import { InferenceHost } from './inference-host';
 import { OnnxModel, type InferenceSettings, type Logger } from './onnx-session';
 import { UltraFaceDetector, type DetectionSettings } from './ultraface-detector';
 
@@ -36,6 +37,8 @@ export interface LoadedModelSet {
   readonly landmarks: LandmarkLocator;
   readonly embedder: FaceEmbedder;
   readonly models: readonly OnnxModel[];
+  /** Releases every session and stops the inference worker. */
+  release(): Promise<void>;
   /** "name@version", published with every result. */
   readonly version: string;
 }
@@ -56,7 +59,7 @@ function pick<T>(role: string, model: OnnxModel, spec: ModelSpec, families: read
   const matching = families.find((f) => f.accepts(model));
   if (!matching) {
     throw new ModelSetError(
-      `${role} model ${spec.file} (inputs ${JSON.stringify(model.inputShape())}, outputs ${model.session.outputNames.join(', ')}) ` +
+      `${role} model ${spec.file} (inputs ${JSON.stringify(model.inputShape())}, outputs ${model.outputNames.join(', ')}) ` +
         `matches no supported family (${families.map((f) => f.family).join(', ')})`,
     );
   }
@@ -91,16 +94,19 @@ export async function loadModelSet(
   logger: Logger,
 ): Promise<LoadedModelSet> {
   const manifest = await readManifest(modelDir);
+  const host = new InferenceHost();
   const load = (role: string, spec: ModelSpec): Promise<OnnxModel> =>
-    OnnxModel.load(role, join(modelDir, spec.file), inference, logger).catch((error: unknown) => {
+    OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host).catch((error: unknown) => {
       throw new ModelSetError(`cannot load ${role} model ${spec.file}: ${error instanceof Error ? error.message : String(error)}`);
     });
-  // Sessions are independent: load them side by side.
-  const [detectorModel, landmarkModel, embedderModel] = await Promise.all([
-    load('detector', manifest.detector),
-    load('landmarks', manifest.landmarks),
-    load('embedder', manifest.embedder),
-  ]);
+  let models: OnnxModel[];
+  try {
+    models = await Promise.all([load('detector', manifest.detector), load('landmarks', manifest.landmarks), load('embedder', manifest.embedder)]);
+  } catch (error) {
+    await host.terminate();
+    throw error;
+  }
+  const [detectorModel, landmarkModel, embedderModel] = models as [OnnxModel, OnnxModel, OnnxModel];
   const detector = pick<FaceDetector>('detector', detectorModel, manifest.detector, [
     { family: UltraFaceDetector.family, accepts: UltraFaceDetector.accepts, create: (m, s) => new UltraFaceDetector(m, s, detection) },
   ]);
@@ -115,7 +121,11 @@ export async function loadModelSet(
     detector,
     landmarks,
     embedder,
-    models: [detectorModel, landmarkModel, embedderModel],
+    models,
+    release: async () => {
+      await Promise.all(models.map((m) => m.release()));
+      await host.terminate();
+    },
     version: `${manifest.name}@${manifest.version}`,
   };
 }

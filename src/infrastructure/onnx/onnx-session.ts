@@ -1,5 +1,5 @@
-import * as ort from 'onnxruntime-node';
-import { performance } from 'node:perf_hooks';
+import type { InferenceHost } from './inference-host';
+import type { LoadedSession, RunOutput } from './inference-protocol';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -23,46 +23,38 @@ export interface ModelRunObserver {
 let cudaFallbackWarned = false;
 
 /**
- * One ONNX model ready to run. Creation picks the execution provider: `cuda`
- * falls back to CPU with a single warning when the CUDA provider is not in
- * this build of onnxruntime-node or no GPU answers.
+ * One ONNX model ready to run, its session living in the inference worker.
+ * Creation picks the execution provider: `cuda` falls back to CPU with a
+ * single warning when the CUDA provider is not in this build of
+ * onnxruntime-node or no GPU answers.
  */
 export class OnnxModel {
   private constructor(
     readonly name: string,
-    readonly session: ort.InferenceSession,
-    readonly provider: ExecutionProvider,
-    readonly loadSeconds: number,
+    private readonly host: InferenceHost,
+    private readonly session: LoadedSession,
     private readonly observers: ModelRunObserver[],
   ) {}
 
-  static async load(name: string, path: string, settings: InferenceSettings, logger: Logger): Promise<OnnxModel> {
-    const started = performance.now();
-    const options = (providers: ort.InferenceSession.ExecutionProviderConfig[]): ort.InferenceSession.SessionOptions => ({
-      executionProviders: providers,
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: settings.intraOpThreads,
-      interOpNumThreads: settings.interOpThreads,
-    });
-    let provider = settings.executionProvider;
-    let session: ort.InferenceSession;
-    if (provider === 'cuda') {
-      try {
-        session = await ort.InferenceSession.create(path, options(['cuda']));
-      } catch (error) {
-        if (!cudaFallbackWarned) {
-          cudaFallbackWarned = true;
-          logger.warn('CUDA execution provider unavailable; running on CPU', {
-            reason: error instanceof Error ? error.message.split('\n')[0] : String(error),
-          });
-        }
-        provider = 'cpu';
-        session = await ort.InferenceSession.create(path, options(['cpu']));
-      }
-    } else {
-      session = await ort.InferenceSession.create(path, options(['cpu']));
+  static async load(name: string, path: string, settings: InferenceSettings, logger: Logger, host: InferenceHost): Promise<OnnxModel> {
+    const session = await host.load(name, path, settings);
+    if (session.fallbackReason !== null && !cudaFallbackWarned) {
+      cudaFallbackWarned = true;
+      logger.warn('CUDA execution provider unavailable; running on CPU', { reason: session.fallbackReason });
     }
-    return new OnnxModel(name, session, provider, (performance.now() - started) / 1000, []);
+    return new OnnxModel(name, host, session, []);
+  }
+
+  get provider(): ExecutionProvider {
+    return this.session.provider;
+  }
+
+  get loadSeconds(): number {
+    return this.session.loadSeconds;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputs.map((o) => o.name);
   }
 
   observe(observer: ModelRunObserver): void {
@@ -71,31 +63,27 @@ export class OnnxModel {
 
   /** Shape of an input as declared by the file (symbolic dims are strings). */
   inputShape(index = 0): ReadonlyArray<number | string> {
-    const metadata = this.session.inputMetadata[index];
-    return metadata && metadata.isTensor ? metadata.shape : [];
+    return this.session.inputs[index]?.shape ?? [];
   }
 
   outputShape(index = 0): ReadonlyArray<number | string> {
-    const metadata = this.session.outputMetadata[index];
-    return metadata && metadata.isTensor ? metadata.shape : [];
+    return this.session.outputs[index]?.shape ?? [];
   }
 
-  async run(input: Float32Array, dims: readonly number[]): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const feeds = { [this.session.inputNames[0] as string]: new ort.Tensor('float32', input, dims) };
-    const started = performance.now();
-    const outputs = await this.session.run(feeds);
-    const seconds = (performance.now() - started) / 1000;
+  /** Runs one batch in the worker. `input` is handed over to the worker: do not reuse it. */
+  async run(input: Float32Array, dims: readonly number[]): Promise<Readonly<Record<string, RunOutput>>> {
+    const { outputs, seconds } = await this.host.run(this.name, input, dims);
     for (const observer of this.observers) observer.onRun(this.name, dims[0] as number, seconds);
     return outputs;
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.host.release(this.name);
   }
 }
 
-export const tensorData = (outputs: ort.InferenceSession.OnnxValueMapType, name: string): Float32Array => {
-  const value = outputs[name];
-  if (!value || !(value.data instanceof Float32Array)) throw new Error(`model output ${name} is missing or not float32`);
+export const tensorData = (outputs: Readonly<Record<string, RunOutput>>, name: string | undefined): Float32Array => {
+  const value = name === undefined ? undefined : outputs[name];
+  if (!value) throw new Error(`model output ${name ?? '(none)'} is missing`);
   return value.data;
 };

@@ -27,7 +27,7 @@ export class UltraFaceDetector implements FaceDetector {
 
   /** Does this model file look like UltraFace? Used to pick the adapter from the file itself. */
   static accepts(model: OnnxModel): boolean {
-    const names = model.session.outputNames;
+    const names = model.outputNames;
     return names.includes('scores') && names.includes('boxes') && model.inputShape().length === 4;
   }
 

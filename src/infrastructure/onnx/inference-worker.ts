@@ -1,0 +1,91 @@
+/**
+ * The inference worker: owns every ONNX Runtime session of the process.
+ * onnxruntime-node runs session.run synchronously on the calling thread, so
+ * running it here keeps the event loop (HTTP health, Redis, pre-processing)
+ * responsive, and lets pre-processing of the next batch overlap inference.
+ * Requests are served one at a time, in order: a FIFO inference queue.
+ */
+import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import type { LoadedSession, RunOutput, SessionSettings, ValueInfo, WorkerRequest, WorkerResponse } from './inference-protocol';
+
+const sessions = new Map<string, ort.InferenceSession>();
+
+const options = (settings: SessionSettings, provider: 'cpu' | 'cuda'): ort.InferenceSession.SessionOptions => ({
+  executionProviders: [provider],
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: settings.intraOpThreads,
+  interOpNumThreads: settings.interOpThreads,
+});
+
+const valueInfo = (names: readonly string[], metadata: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] =>
+  names.map((name, i) => {
+    const meta = metadata[i];
+    return { name, shape: meta && meta.isTensor ? [...meta.shape] : [] };
+  });
+
+async function load(model: string, path: string, settings: SessionSettings): Promise<LoadedSession> {
+  const started = performance.now();
+  let provider = settings.executionProvider;
+  let fallbackReason: string | null = null;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(path, options(settings, provider));
+  } catch (error) {
+    if (provider !== 'cuda') throw error;
+    fallbackReason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+    provider = 'cpu';
+    session = await ort.InferenceSession.create(path, options(settings, provider));
+  }
+  sessions.set(model, session);
+  return {
+    inputs: valueInfo(session.inputNames, session.inputMetadata),
+    outputs: valueInfo(session.outputNames, session.outputMetadata),
+    provider,
+    fallbackReason,
+    loadSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function run(model: string, input: Float32Array, dims: readonly number[]): Promise<{ outputs: Record<string, RunOutput>; seconds: number }> {
+  const session = sessions.get(model);
+  if (!session) throw new Error(`model ${model} is not loaded`);
+  const feeds = { [session.inputNames[0] as string]: new ort.Tensor('float32', input, dims) };
+  const started = performance.now();
+  const results = await session.run(feeds);
+  const seconds = (performance.now() - started) / 1000;
+  const outputs: Record<string, RunOutput> = {};
+  for (const [name, tensor] of Object.entries(results)) {
+    if (!(tensor.data instanceof Float32Array)) throw new Error(`output ${name} of ${model} is ${tensor.type}, expected float32`);
+    outputs[name] = { data: tensor.data, dims: [...tensor.dims] };
+  }
+  return { outputs, seconds };
+}
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker must run as a worker thread');
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(async () => {
+    let response: WorkerResponse;
+    const transfer: ArrayBuffer[] = [];
+    try {
+      if (request.kind === 'load') {
+        response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings) };
+      } else if (request.kind === 'run') {
+        const { outputs, seconds } = await run(request.model, request.input, request.dims);
+        for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
+        response = { id: request.id, ok: true, outputs, seconds };
+      } else {
+        await sessions.get(request.model)?.release();
+        sessions.delete(request.model);
+        response = { id: request.id, ok: true, released: true };
+      }
+    } catch (error) {
+      response = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    port.postMessage(response, transfer);
+  });
+});
