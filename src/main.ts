@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Container } from 'inversify';
 import type { PipelineInstrumentation } from './application/ports/pipeline-instrumentation';
@@ -52,6 +52,10 @@ export const analyzeFacesOptions = (config: Config): AnalyzeFacesOptions => ({
   matchThreshold: config.MATCH_THRESHOLD,
 });
 
+/** On CPU one single-threaded worker per core; a GPU is fed best by one worker with large batches. */
+export const inferenceWorkers = (config: Config): number =>
+  config.INFERENCE_WORKERS > 0 ? config.INFERENCE_WORKERS : config.EXECUTION_PROVIDER === 'cuda' ? 1 : availableParallelism();
+
 /**
  * The composition root of the face pipeline: binds every pipeline port to
  * its adapter. Models load before binding, so a bad model set fails here, at
@@ -65,7 +69,12 @@ export async function createContainer(config: Config, overrides: ContainerOverri
 
   const modelSet = await loadModelSet(
     config.MODEL_DIR,
-    { executionProvider: config.EXECUTION_PROVIDER, intraOpThreads: config.ORT_INTRA_OP_THREADS, interOpThreads: config.ORT_INTER_OP_THREADS },
+    {
+      executionProvider: config.EXECUTION_PROVIDER,
+      intraOpThreads: config.ORT_INTRA_OP_THREADS,
+      interOpThreads: config.ORT_INTER_OP_THREADS,
+      workers: inferenceWorkers(config),
+    },
     { scoreThreshold: config.DETECTION_THRESHOLD, nmsIouThreshold: config.NMS_IOU_THRESHOLD, maxFacesPerImage: config.MAX_FACES_PER_IMAGE },
     logger,
   );

@@ -21,7 +21,8 @@ export const CONFIG_SCHEMA = {
   // Models and inference
   MODEL_DIR: stringVar('Directory of the model set (manifest.json + ONNX files).', resolve(PACKAGE_ROOT, 'models', 'default')),
   EXECUTION_PROVIDER: enumVar('ONNX Runtime execution provider; cuda falls back to cpu with one warning.', 'cpu', ['cpu', 'cuda'] as const),
-  ORT_INTRA_OP_THREADS: integerVar('Threads inside one ONNX operator (0 = one per core).', 0, 0, 256),
+  INFERENCE_WORKERS: integerVar('Inference worker threads, each with every model loaded (0 = one per core on cpu, 1 on cuda).', 0, 0, 64),
+  ORT_INTRA_OP_THREADS: integerVar('Threads inside one ONNX operator, per worker (0 = one per core). Parallelism on CPU comes from INFERENCE_WORKERS.', 1, 0, 256),
   ORT_INTER_OP_THREADS: integerVar('Threads across independent ONNX operators.', 1, 1, 256),
   DETECTION_THRESHOLD: numberVar('Minimum detector face probability.', 0.7, { min: 0, max: 1 }),
   NMS_IOU_THRESHOLD: numberVar('Overlap (IoU) above which the weaker of two face boxes is dropped.', 0.4, { min: 0, max: 1 }),
@@ -29,7 +30,7 @@ export const CONFIG_SCHEMA = {
   MIN_FACE_SIZE: numberVar('Quality gate: smallest face box side in pixels.', 20, { min: 0 }),
   MIN_SHARPNESS: numberVar('Quality gate: smallest Laplacian variance of the aligned 112×112 crop.', 15, { min: 0 }),
   MAX_YAW_DEGREES: numberVar('Quality gate: largest estimated head yaw in degrees.', 60, { min: 0, max: 90 }),
-  MATCH_THRESHOLD: numberVar('Cosine similarity at or above which two faces are the same person (calibrated on LFW, adr/0001).', 0.3, {
+  MATCH_THRESHOLD: numberVar('Cosine similarity at or above which two faces are the same person (calibrated on LFW, adr/0001).', 0.276, {
     min: -1,
     max: 1,
   }),

@@ -18,22 +18,22 @@ function workerScript(): string {
   throw new Error(`inference worker not found at ${beside} or ${built}: run 'npm run build'`);
 }
 
-/** The event loop's handle on the inference worker thread. */
-export class InferenceHost {
+/** One inference worker thread and the requests it has not answered yet. */
+class InferenceWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: Error | null = null;
 
-  constructor() {
-    this.worker = new Worker(workerScript());
+  constructor(script: string) {
+    this.worker = new Worker(script);
     this.worker.on('message', (response: WorkerResponse) => {
       const pending = this.pending.get(response.id);
       this.pending.delete(response.id);
       pending?.resolve(response);
     });
     const failAll = (error: Error): void => {
-      this.failure = error;
+      this.failure ??= error;
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
     };
@@ -41,28 +41,15 @@ export class InferenceHost {
     this.worker.on('exit', (code) => failAll(new Error(`inference worker exited with code ${code}`)));
   }
 
-  async load(model: string, path: string, settings: SessionSettings): Promise<LoadedSession> {
-    const response = await this.request({ kind: 'load', model, path, settings });
-    return (response as { loaded: LoadedSession }).loaded;
+  get queued(): number {
+    return this.pending.size;
   }
 
-  /** Runs one batch; `input`'s buffer is transferred to the worker (do not reuse it). */
-  async run(model: string, input: Float32Array, dims: readonly number[]): Promise<{ outputs: Readonly<Record<string, RunOutput>>; seconds: number }> {
-    const response = await this.request({ kind: 'run', model, input, dims }, [input.buffer as ArrayBuffer]);
-    return response as unknown as { outputs: Readonly<Record<string, RunOutput>>; seconds: number };
+  get failed(): boolean {
+    return this.failure !== null;
   }
 
-  async release(model: string): Promise<void> {
-    if (this.failure) return;
-    await this.request({ kind: 'release', model });
-  }
-
-  async terminate(): Promise<void> {
-    this.failure ??= new Error('inference worker terminated');
-    await this.worker.terminate();
-  }
-
-  private request(message: Request, transfer: ArrayBuffer[] = []): Promise<WorkerResponse> {
+  request(message: Request, transfer: ArrayBuffer[] = []): Promise<WorkerResponse> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId;
     this.nextId += 1;
@@ -73,5 +60,54 @@ export class InferenceHost {
       });
       this.worker.postMessage({ ...message, id } as WorkerRequest, transfer);
     });
+  }
+
+  async terminate(): Promise<void> {
+    this.failure ??= new Error('inference worker terminated');
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * The event loop's handle on a pool of inference worker threads, each holding
+ * every session. A request goes to the worker with the fewest outstanding
+ * requests, so two batches in flight run side by side. On CPU a pool of
+ * single-threaded workers beats one worker with intra-op threads: these
+ * small convolutions parallelise poorly inside one operator (adr/0001).
+ */
+export class InferenceHost {
+  private readonly workers: InferenceWorker[];
+
+  constructor(size = 1) {
+    const script = workerScript();
+    this.workers = Array.from({ length: Math.max(1, size) }, () => new InferenceWorker(script));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Loads the model on every worker; reports the slowest load. */
+  async load(model: string, path: string, settings: SessionSettings): Promise<LoadedSession> {
+    const loaded = await Promise.all(this.workers.map((w) => w.request({ kind: 'load', model, path, settings })));
+    const sessions = loaded.map((response) => (response as { loaded: LoadedSession }).loaded);
+    const slowest = Math.max(...sessions.map((session) => session.loadSeconds));
+    return { ...(sessions[0] as LoadedSession), loadSeconds: slowest };
+  }
+
+  /** Runs one batch; `input`'s buffer is transferred to the worker (do not reuse it). */
+  async run(model: string, input: Float32Array, dims: readonly number[]): Promise<{ outputs: Readonly<Record<string, RunOutput>>; seconds: number }> {
+    const live = this.workers.filter((w) => !w.failed);
+    const worker = live.reduce((best, w) => (w.queued < best.queued ? w : best), live[0] ?? (this.workers[0] as InferenceWorker));
+    const response = await worker.request({ kind: 'run', model, input, dims }, [input.buffer as ArrayBuffer]);
+    return response as unknown as { outputs: Readonly<Record<string, RunOutput>>; seconds: number };
+  }
+
+  async release(model: string): Promise<void> {
+    await Promise.all(this.workers.filter((w) => !w.failed).map((w) => w.request({ kind: 'release', model })));
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -89,12 +89,12 @@ export async function readManifest(modelDir: string): Promise<ModelManifest> {
 
 export async function loadModelSet(
   modelDir: string,
-  inference: InferenceSettings,
+  inference: InferenceSettings & { readonly workers: number },
   detection: DetectionSettings,
   logger: Logger,
 ): Promise<LoadedModelSet> {
   const manifest = await readManifest(modelDir);
-  const host = new InferenceHost();
+  const host = new InferenceHost(inference.workers);
   const load = (role: string, spec: ModelSpec): Promise<OnnxModel> =>
     OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host).catch((error: unknown) => {
       throw new ModelSetError(`cannot load ${role} model ${spec.file}: ${error instanceof Error ? error.message : String(error)}`);
