@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       MIN_FACE_SIZE: 20,
       MIN_SHARPNESS: 15,
       MAX_YAW_DEGREES: 60,
-      MATCH_THRESHOLD: 0.3,
+      MATCH_THRESHOLD: 0.276,
       FLIP_TTA: false,
       MAX_IMAGE_PIXELS: 40_000_000,
       MIN_IMAGE_SIDE: 16,
