@@ -35,6 +35,13 @@ export default tseslint.config(
     },
   },
   {
+    // Adapters never reach back into the composition root.
+    files: ['src/infrastructure/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/main', '**/cli'], message: 'src/infrastructure must not import the composition root.' }] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },
   },

@@ -82,8 +82,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze) => benchCommand(analyze, timings, values, output));
     }
-    case 'bench-tracing':
-      return benchTracingCommand(config, values, output);
+    case 'bench-tracing': {
+      const container = await createContainer(config);
+      try {
+        return await benchTracingCommand(container, config, values, output);
+      } finally {
+        await releaseContainer(container);
+      }
+    }
     case 'config':
       for (const [name, variable] of Object.entries(CONFIG_SCHEMA)) {
         output.line(`${name}=${variable.defaultValue ?? ''}\t# ${variable.description}`);

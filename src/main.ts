@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
-import { join } from 'node:path';
 import { Container } from 'inversify';
 import type { PipelineInstrumentation } from './application/ports/pipeline-instrumentation';
 import type { FrameTelemetry, ProcessorMetrics } from './application/ports/frame-telemetry';
@@ -12,7 +10,8 @@ import { TOKENS } from './application/tokens';
 import { AnalyzeFaces, type AnalyzeFacesOptions } from './application/use-cases/analyze-faces';
 import { EnrollIdentities } from './application/use-cases/enroll-identities';
 import { ProcessFrames } from './application/use-cases/process-frames';
-import { loadConfig, PACKAGE_ROOT, type Config } from './infrastructure/config/config';
+import { loadConfig, SERVICE_VERSION, type Config } from './infrastructure/config/config';
+import { INFRA } from './infrastructure/tokens';
 import { ConfigError } from './infrastructure/config/env-schema';
 import { InMemoryIdentityGallery, readGalleryFolder } from './infrastructure/gallery/folder-gallery';
 import { HealthServer } from './infrastructure/http/health/health-server';
@@ -28,15 +27,7 @@ import { OtelFrameTelemetry } from './infrastructure/telemetry/otel-frame-teleme
 import { PrometheusMetrics } from './infrastructure/telemetry/prometheus-metrics';
 import { setupTracing, tracingOptionsFromConfig, type Tracing } from './infrastructure/telemetry/tracing';
 
-/** Tokens of infrastructure objects shared by several adapters. */
-export const INFRA = {
-  Config: Symbol.for('Config'),
-  Logger: Symbol.for('Logger'),
-  ModelSet: Symbol.for('ModelSet'),
-  Transport: Symbol.for('FrameTransport'),
-} as const;
-
-export const SERVICE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export { INFRA, SERVICE_VERSION };
 
 export const CAPABILITIES = ['face_detection', 'face_recognition'] as const;
 

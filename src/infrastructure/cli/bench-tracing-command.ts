@@ -13,8 +13,9 @@ import type { PublishOutcome, ResultPublisher } from '../../application/ports/re
 import { TOKENS } from '../../application/tokens';
 import { AnalyzeFaces, type AnalyzeFacesOptions } from '../../application/use-cases/analyze-faces';
 import { ProcessFrames } from '../../application/use-cases/process-frames';
-import { createContainer, INFRA, releaseContainer, SERVICE_VERSION } from '../../main';
-import { CONFIG_SCHEMA, type Config } from '../config/config';
+import type { Container } from 'inversify';
+import { CONFIG_SCHEMA, SERVICE_VERSION, type Config } from '../config/config';
+import { INFRA } from '../tokens';
 import { InlineFrameImageStore } from '../embedded/inline-image-store';
 import { listImages } from '../files/list-images';
 import type { LoadedModelSet } from '../onnx/model-set';
@@ -253,7 +254,8 @@ const median = (values: readonly number[]): number => {
 
 const signedPercent = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 
-export async function benchTracingCommand(config: Config, flags: BenchTracingFlags, output: CommandOutput): Promise<number> {
+/** `container` is the pipeline's composition (models loaded); the caller releases it. */
+export async function benchTracingCommand(container: Container, config: Config, flags: BenchTracingFlags, output: CommandOutput): Promise<number> {
   if (!flags.images) throw new UsageError('bench-tracing needs --images <dir>');
   const count = positiveInteger(flags.count, 'count', 300);
   const batchSize = positiveInteger(flags.batch, 'batch', 8);
@@ -269,7 +271,6 @@ export async function benchTracingCommand(config: Config, flags: BenchTracingFla
   // An upstream producer on the same default samples its root spans by trace id: so do the frames here.
   const producerSampler = new TraceIdRatioBasedSampler(defaultRatio);
 
-  const container = await createContainer(config);
   const sink = await ChildProcessSink.start();
   const tracings: Tracing[] = [];
   try {
@@ -470,6 +471,5 @@ export async function benchTracingCommand(config: Config, flags: BenchTracingFla
   } finally {
     for (const tracing of tracings) await tracing.shutdown();
     await sink.stop();
-    await releaseContainer(container);
   }
 }

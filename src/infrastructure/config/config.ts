@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   booleanVar,
@@ -12,6 +13,8 @@ import {
 
 /** The package root (where models/ and samples/ are provisioned), independent of the working directory. */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
+
+export const SERVICE_VERSION: string = (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * Every environment variable the service reads. The README's configuration
