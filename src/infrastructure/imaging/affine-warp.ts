@@ -68,3 +68,73 @@ export function warpAffine(
   }
   return { width, height, data: target };
 }
+
+/**
+ * Bilinear resize of the source rectangle (x, y, w, h) to width × height:
+ * the axis-aligned special case of warpAffine (same sampling, same black
+ * border), with the horizontal taps computed once per column instead of per
+ * pixel. Used for the detector's whole-frame input and the landmark crops.
+ */
+export function resizeRegion(
+  source: RgbImage,
+  region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number },
+  width: number,
+  height: number,
+  target: Uint8Array = new Uint8Array(width * height * 3),
+): RgbImage {
+  const scaleX = region.width / width;
+  const scaleY = region.height / height;
+  const sw = source.width;
+  const sh = source.height;
+  // Per column: the two source columns (as byte offsets, -1 = outside) and the right-hand weight.
+  const left = new Int32Array(width);
+  const right = new Int32Array(width);
+  const weightX = new Float64Array(width);
+  for (let x = 0; x < width; x += 1) {
+    const sx = region.x + x * scaleX;
+    const x0 = Math.floor(sx);
+    weightX[x] = sx - x0;
+    left[x] = x0 >= 0 && x0 < sw ? x0 * 3 : -1;
+    right[x] = x0 + 1 >= 0 && x0 + 1 < sw ? (x0 + 1) * 3 : -1;
+  }
+  const src = source.data;
+  const stride = sw * 3;
+  let o = 0;
+  for (let y = 0; y < height; y += 1) {
+    const sy = region.y + y * scaleY;
+    const y0 = Math.floor(sy);
+    const fy = sy - y0;
+    const top = y0 >= 0 && y0 < sh ? y0 * stride : -1;
+    const bottom = y0 + 1 >= 0 && y0 + 1 < sh ? (y0 + 1) * stride : -1;
+    const rowInside = top >= 0 && bottom >= 0;
+    for (let x = 0; x < width; x += 1, o += 3) {
+      const fx = weightX[x]!;
+      const l = left[x]!;
+      const r = right[x]!;
+      if (rowInside && l >= 0 && r >= 0) {
+        const a = top + l;
+        const b = top + r;
+        const c = bottom + l;
+        const d = bottom + r;
+        const w11 = fx * fy;
+        const w10 = fy - w11;
+        const w01 = fx - w11;
+        const w00 = 1 - fx - fy + w11;
+        target[o] = (src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11 + 0.5) | 0;
+        target[o + 1] = (src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11 + 0.5) | 0;
+        target[o + 2] = (src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11 + 0.5) | 0;
+        continue;
+      }
+      for (let ch = 0; ch < 3; ch += 1) {
+        const v00 = top >= 0 && l >= 0 ? src[top + l + ch]! : 0;
+        const v01 = top >= 0 && r >= 0 ? src[top + r + ch]! : 0;
+        const v10 = bottom >= 0 && l >= 0 ? src[bottom + l + ch]! : 0;
+        const v11 = bottom >= 0 && r >= 0 ? src[bottom + r + ch]! : 0;
+        const upper = v00 + (v01 - v00) * fx;
+        const lower = v10 + (v11 - v10) * fx;
+        target[o + ch] = (upper + (lower - upper) * fy + 0.5) | 0;
+      }
+    }
+  }
+  return { width, height, data: target };
+}

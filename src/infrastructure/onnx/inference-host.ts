@@ -18,6 +18,16 @@ function workerScript(): string {
   throw new Error(`inference worker not found at ${beside} or ${built}: run 'npm run build'`);
 }
 
+async function runOn(
+  worker: InferenceWorker,
+  model: string,
+  input: Float32Array,
+  dims: readonly number[],
+): Promise<{ outputs: Readonly<Record<string, RunOutput>>; seconds: number }> {
+  const response = await worker.request({ kind: 'run', model, input, dims }, [input.buffer as ArrayBuffer]);
+  return response as unknown as { outputs: Readonly<Record<string, RunOutput>>; seconds: number };
+}
+
 /** One inference worker thread and the requests it has not answered yet. */
 class InferenceWorker {
   private readonly worker: Worker;
@@ -95,12 +105,44 @@ export class InferenceHost {
     return { ...(sessions[0] as LoadedSession), loadSeconds: slowest };
   }
 
-  /** Runs one batch; `input`'s buffer is transferred to the worker (do not reuse it). */
+  /**
+   * Runs one batch. When several workers are idle the batch is split along
+   * its first dimension and the parts run side by side (every model here is
+   * batch-major in and out). `seconds` is the wall time spent in session.run.
+   * `input`'s buffer is transferred to a worker: do not reuse it.
+   */
   async run(model: string, input: Float32Array, dims: readonly number[]): Promise<{ outputs: Readonly<Record<string, RunOutput>>; seconds: number }> {
     const live = this.workers.filter((w) => !w.failed);
-    const worker = live.reduce((best, w) => (w.queued < best.queued ? w : best), live[0] ?? (this.workers[0] as InferenceWorker));
-    const response = await worker.request({ kind: 'run', model, input, dims }, [input.buffer as ArrayBuffer]);
-    return response as unknown as { outputs: Readonly<Record<string, RunOutput>>; seconds: number };
+    const batch = dims[0] ?? 1;
+    const idle = live.filter((w) => w.queued === 0);
+    const parts = Math.min(batch, idle.length);
+    if (parts <= 1) {
+      const worker = live.reduce((best, w) => (w.queued < best.queued ? w : best), live[0] ?? (this.workers[0] as InferenceWorker));
+      return runOn(worker, model, input, dims);
+    }
+    const itemSize = input.length / batch;
+    let start = 0;
+    const results = await Promise.all(
+      idle.slice(0, parts).map((worker, i) => {
+        const items = Math.floor(batch / parts) + (i < batch % parts ? 1 : 0);
+        const slice = input.slice(start * itemSize, (start + items) * itemSize);
+        start += items;
+        return runOn(worker, model, slice, [items, ...dims.slice(1)]);
+      }),
+    );
+    const outputs: Record<string, RunOutput> = {};
+    for (const name of Object.keys(results[0]?.outputs ?? {})) {
+      const pieces = results.map((r) => r.outputs[name] as RunOutput);
+      const data = new Float32Array(pieces.reduce((n, p) => n + p.data.length, 0));
+      let offset = 0;
+      for (const piece of pieces) {
+        data.set(piece.data, offset);
+        offset += piece.data.length;
+      }
+      const first = pieces[0] as RunOutput;
+      outputs[name] = { data, dims: [pieces.reduce((n, p) => n + (p.dims[0] ?? 0), 0), ...first.dims.slice(1)] };
+    }
+    return { outputs, seconds: Math.max(...results.map((r) => r.seconds)) };
   }
 
   async release(model: string): Promise<void> {

@@ -1,9 +1,8 @@
-import { rectangleToOutput, invertAffine } from '../../domain/alignment';
 import { nonMaximumSuppression, type FaceDetection } from '../../domain/detection';
 import { clipBox } from '../../domain/geometry';
 import type { RgbImage } from '../../domain/image';
 import type { FaceDetector } from '../../application/ports/face-detector';
-import { warpAffine } from '../imaging/affine-warp';
+import { resizeRegion } from '../imaging/affine-warp';
 import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { tensorData, type OnnxModel } from './onnx-session';
@@ -47,8 +46,8 @@ export class UltraFaceDetector implements FaceDetector {
     const channels = channelsOf(this.input);
     const tensor = new Float32Array(images.length * channels * width * height);
     images.forEach((image, index) => {
-      const toSource = invertAffine(rectangleToOutput(0, 0, image.width, image.height, width, height));
-      packIntoTensor(warpAffine(image, toSource, width, height, this.resized), this.input, tensor, index);
+      const whole = { x: 0, y: 0, width: image.width, height: image.height };
+      packIntoTensor(resizeRegion(image, whole, width, height, this.resized), this.input, tensor, index);
     });
     const outputs = await this.model.run(tensor, [images.length, channels, height, width]);
     const scores = tensorData(outputs, 'scores');
