@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { LoadedSession, RunOutput, SessionSettings, WorkerRequest, WorkerResponse } from './inference-protocol';
+import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput, SessionSettings, WorkerRequest, WorkerResponse } from './inference-protocol';
 
 type Pending = { resolve: (response: WorkerResponse) => void; reject: (error: Error) => void };
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -18,14 +18,16 @@ function workerScript(): string {
   throw new Error(`inference worker not found at ${beside} or ${built}: run 'npm run build'`);
 }
 
-async function runOn(
-  worker: InferenceWorker,
-  model: string,
-  input: Float32Array,
-  dims: readonly number[],
-): Promise<{ outputs: Readonly<Record<string, RunOutput>>; seconds: number }> {
-  const response = await worker.request({ kind: 'run', model, input, dims }, [input.buffer as ArrayBuffer]);
-  return response as unknown as { outputs: Readonly<Record<string, RunOutput>>; seconds: number };
+export interface RunResult {
+  readonly outputs: Readonly<Record<string, RunOutput>>;
+  readonly seconds: number;
+}
+
+type RunRequest = Extract<Request, { kind: 'run' | 'run-images' }>;
+
+async function runOn(worker: InferenceWorker, message: RunRequest): Promise<RunResult> {
+  const transfer = message.kind === 'run' ? [message.input.buffer as ArrayBuffer] : [];
+  return (await worker.request(message, transfer)) as unknown as RunResult;
 }
 
 /** One inference worker thread and the requests it has not answered yet. */
@@ -111,23 +113,45 @@ export class InferenceHost {
    * batch-major in and out). `seconds` is the wall time spent in session.run.
    * `input`'s buffer is transferred to a worker: do not reuse it.
    */
-  async run(model: string, input: Float32Array, dims: readonly number[]): Promise<{ outputs: Readonly<Record<string, RunOutput>>; seconds: number }> {
-    const live = this.workers.filter((w) => !w.failed);
+  async run(model: string, input: Float32Array, dims: readonly number[]): Promise<RunResult> {
     const batch = dims[0] ?? 1;
+    const itemSize = input.length / batch;
+    return this.spread(batch, (worker, first, count) =>
+      runOn(worker, { kind: 'run', model, input: count === batch ? input : input.slice(first * itemSize, (first + count) * itemSize), dims: [count, ...dims.slice(1)] }),
+    );
+  }
+
+  /**
+   * Like run, but the workers build the input tensor from whole images
+   * (resize + normalise), so that work runs in parallel off the event loop.
+   * The images are copied to the workers, not transferred: the caller keeps them.
+   */
+  async runImages(model: string, images: readonly RawImage[], prep: ImagePreprocessing): Promise<RunResult> {
+    return this.spread(images.length, (worker, first, count) =>
+      runOn(worker, { kind: 'run-images', model, images: images.slice(first, first + count), prep }),
+    );
+  }
+
+  /**
+   * Sends a batch to one worker, or, when several workers are idle, splits it
+   * along its first dimension and runs the parts side by side (every model
+   * here is batch-major in and out). `seconds` is the wall time in session.run.
+   */
+  private async spread(batch: number, send: (worker: InferenceWorker, first: number, count: number) => Promise<RunResult>): Promise<RunResult> {
+    const live = this.workers.filter((w) => !w.failed);
     const idle = live.filter((w) => w.queued === 0);
     const parts = Math.min(batch, idle.length);
     if (parts <= 1) {
       const worker = live.reduce((best, w) => (w.queued < best.queued ? w : best), live[0] ?? (this.workers[0] as InferenceWorker));
-      return runOn(worker, model, input, dims);
+      return send(worker, 0, batch);
     }
-    const itemSize = input.length / batch;
-    let start = 0;
+    let first = 0;
     const results = await Promise.all(
       idle.slice(0, parts).map((worker, i) => {
-        const items = Math.floor(batch / parts) + (i < batch % parts ? 1 : 0);
-        const slice = input.slice(start * itemSize, (start + items) * itemSize);
-        start += items;
-        return runOn(worker, model, slice, [items, ...dims.slice(1)]);
+        const count = Math.floor(batch / parts) + (i < batch % parts ? 1 : 0);
+        const part = send(worker, first, count);
+        first += count;
+        return part;
       }),
     );
     const outputs: Record<string, RunOutput> = {};
@@ -139,8 +163,8 @@ export class InferenceHost {
         data.set(piece.data, offset);
         offset += piece.data.length;
       }
-      const first = pieces[0] as RunOutput;
-      outputs[name] = { data, dims: [pieces.reduce((n, p) => n + (p.dims[0] ?? 0), 0), ...first.dims.slice(1)] };
+      const firstPiece = pieces[0] as RunOutput;
+      outputs[name] = { data, dims: [pieces.reduce((n, p) => n + (p.dims[0] ?? 0), 0), ...firstPiece.dims.slice(1)] };
     }
     return { outputs, seconds: Math.max(...results.map((r) => r.seconds)) };
   }

@@ -11,9 +11,25 @@ export interface ValueInfo {
   readonly shape: ReadonlyArray<number | string>;
 }
 
+/** How the worker turns whole images into the model's input tensor (resize + normalise). */
+export interface ImagePreprocessing {
+  readonly width: number;
+  readonly height: number;
+  readonly channelOrder: 'rgb' | 'bgr' | 'gray';
+  readonly mean: number;
+  readonly std: number;
+}
+
+export interface RawImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
 export type WorkerRequest =
   | { readonly kind: 'load'; readonly id: number; readonly model: string; readonly path: string; readonly settings: SessionSettings }
   | { readonly kind: 'run'; readonly id: number; readonly model: string; readonly input: Float32Array; readonly dims: readonly number[] }
+  | { readonly kind: 'run-images'; readonly id: number; readonly model: string; readonly images: readonly RawImage[]; readonly prep: ImagePreprocessing }
   | { readonly kind: 'release'; readonly id: number; readonly model: string };
 
 export interface LoadedSession {

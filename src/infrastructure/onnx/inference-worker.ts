@@ -8,7 +8,9 @@
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import type { LoadedSession, RunOutput, SessionSettings, ValueInfo, WorkerRequest, WorkerResponse } from './inference-protocol';
+import { resizeRegion } from '../imaging/affine-warp';
+import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
+import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput, SessionSettings, ValueInfo, WorkerRequest, WorkerResponse } from './inference-protocol';
 
 const sessions = new Map<string, ort.InferenceSession>();
 
@@ -63,6 +65,18 @@ async function run(model: string, input: Float32Array, dims: readonly number[]):
   return { outputs, seconds };
 }
 
+/** Stretches each whole image to the model input and packs the batch (done here so it runs on every worker in parallel). */
+function tensorFromImages(images: readonly RawImage[], prep: ImagePreprocessing): { input: Float32Array; dims: number[] } {
+  const channels = channelsOf(prep);
+  const input = new Float32Array(images.length * channels * prep.width * prep.height);
+  const resized = new Uint8Array(prep.width * prep.height * 3);
+  images.forEach((image, index) => {
+    const whole = { x: 0, y: 0, width: image.width, height: image.height };
+    packIntoTensor(resizeRegion(image, whole, prep.width, prep.height, resized), prep, input, index);
+  });
+  return { input, dims: [images.length, channels, prep.height, prep.width] };
+}
+
 const port = parentPort;
 if (!port) throw new Error('inference-worker must run as a worker thread');
 
@@ -74,8 +88,9 @@ port.on('message', (request: WorkerRequest) => {
     try {
       if (request.kind === 'load') {
         response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings) };
-      } else if (request.kind === 'run') {
-        const { outputs, seconds } = await run(request.model, request.input, request.dims);
+      } else if (request.kind === 'run' || request.kind === 'run-images') {
+        const { input, dims } = request.kind === 'run' ? request : tensorFromImages(request.images, request.prep);
+        const { outputs, seconds } = await run(request.model, input, dims);
         for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
         response = { id: request.id, ok: true, outputs, seconds };
       } else {

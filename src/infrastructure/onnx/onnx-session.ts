@@ -1,5 +1,5 @@
 import type { InferenceHost } from './inference-host';
-import type { LoadedSession, RunOutput } from './inference-protocol';
+import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput } from './inference-protocol';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -74,6 +74,13 @@ export class OnnxModel {
   async run(input: Float32Array, dims: readonly number[]): Promise<Readonly<Record<string, RunOutput>>> {
     const { outputs, seconds } = await this.host.run(this.name, input, dims);
     for (const observer of this.observers) observer.onRun(this.name, dims[0] as number, seconds);
+    return outputs;
+  }
+
+  /** Runs the model on whole images; the inference workers resize and normalise them. */
+  async runImages(images: readonly RawImage[], prep: ImagePreprocessing): Promise<Readonly<Record<string, RunOutput>>> {
+    const { outputs, seconds } = await this.host.runImages(this.name, images, prep);
+    for (const observer of this.observers) observer.onRun(this.name, images.length, seconds);
     return outputs;
   }
 

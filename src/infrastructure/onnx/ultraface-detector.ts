@@ -2,8 +2,6 @@ import { nonMaximumSuppression, type FaceDetection } from '../../domain/detectio
 import { clipBox } from '../../domain/geometry';
 import type { RgbImage } from '../../domain/image';
 import type { FaceDetector } from '../../application/ports/face-detector';
-import { resizeRegion } from '../imaging/affine-warp';
-import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { tensorData, type OnnxModel } from './onnx-session';
 
@@ -30,26 +28,15 @@ export class UltraFaceDetector implements FaceDetector {
     return names.includes('scores') && names.includes('boxes') && model.inputShape().length === 4;
   }
 
-  private readonly resized: Uint8Array;
-
   constructor(
     private readonly model: OnnxModel,
     private readonly input: ModelInput,
     private readonly settings: DetectionSettings,
-  ) {
-    this.resized = new Uint8Array(input.width * input.height * 3);
-  }
+  ) {}
 
   async detect(images: readonly RgbImage[]): Promise<FaceDetection[][]> {
     if (images.length === 0) return [];
-    const { width, height } = this.input;
-    const channels = channelsOf(this.input);
-    const tensor = new Float32Array(images.length * channels * width * height);
-    images.forEach((image, index) => {
-      const whole = { x: 0, y: 0, width: image.width, height: image.height };
-      packIntoTensor(resizeRegion(image, whole, width, height, this.resized), this.input, tensor, index);
-    });
-    const outputs = await this.model.run(tensor, [images.length, channels, height, width]);
+    const outputs = await this.model.runImages(images, this.input);
     const scores = tensorData(outputs, 'scores');
     const boxes = tensorData(outputs, 'boxes');
     const anchors = scores.length / 2 / images.length;
