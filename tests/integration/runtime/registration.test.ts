@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { CONFIG_SCHEMA } from '../../../src/infrastructure/config/config';
 import { FakeOrchestrator, type RecordedRequest } from '../../support/fake-orchestrator';
 import { describeWithLfw, loadLfwImages, pushFrames, queueStream, runTag, waitForDrainedQueue, waitForResults } from '../../support/frames';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
@@ -140,7 +141,7 @@ describeWithLfw('service runtime: orchestrator registration', () => {
     // The orchestrator comes up: the service registers (backoff is capped at 30 s) and becomes ready.
     await fake.start();
     await waitFor(() => fake.registration(processorId), { timeoutMs: 90_000, what: 'registration after the orchestrator came up' });
-    expect(fake.registration(processorId)).toEqual(expect.objectContaining({ capabilities: CAPABILITIES, queue: queueStream(processorId), capacity: 8 }));
+    expect(fake.registration(processorId)).toEqual(expect.objectContaining({ capabilities: CAPABILITIES, queue: queueStream(processorId), capacity: CONFIG_SCHEMA.CAPACITY.defaultValue }));
     await waitFor(async () => (await service.ready()).status === 200, { timeoutMs: 30_000, what: '/ready 200' });
     expect((await service.ready()).body).toEqual(expect.objectContaining({ ready: true, registered: true }));
 
