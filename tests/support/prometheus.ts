@@ -273,3 +273,13 @@ export const emptyPanels = (results: readonly PanelResult[]): string[] =>
   results.filter((r) => r.numeric === 0).map((r) => `${r.panel} [${r.refId}]: ${r.error ?? (r.samples === 0 ? 'no data' : 'only NaN')} — ${r.query}`);
 
 export const isGpuQuery = (q: PanelQuery): boolean => /\bgpu_/.test(q.expr);
+
+/** The rules' health once Prometheus has evaluated them: polls `ruleHealth()` every 500 ms (20 times at most) while a rule is still 'unknown'. */
+export async function settledRuleHealth(prometheus: PrometheusServer): Promise<Awaited<ReturnType<PrometheusServer['ruleHealth']>>> {
+  let rules = await prometheus.ruleHealth();
+  for (let i = 0; i < 20 && rules.some((r) => r.health === 'unknown'); i++) {
+    await sleep(500);
+    rules = await prometheus.ruleHealth();
+  }
+  return rules;
+}

@@ -52,7 +52,8 @@ export async function waitFor<T>(
   }
 }
 
-function newestMtime(dir: string): number {
+/** The newest modification time (ms) of any file under `dir`. */
+export function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

@@ -15,6 +15,7 @@ import {
   promtoolCheckMetrics,
   promtoolCheckRules,
   promtoolTestRules,
+  settledRuleHealth,
   sleep,
 } from '../../support/prometheus';
 
@@ -143,14 +144,7 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
   });
 
   it('evaluates every alert rule without error', async () => {
-    const rules = await prometheus!.waitFor('vector(1)', () => true).then(async () => {
-      for (let i = 0; i < 20; i++) {
-        const health = await prometheus!.ruleHealth();
-        if (health.every((r) => r.health !== 'unknown')) return health;
-        await sleep(500);
-      }
-      return prometheus!.ruleHealth();
-    });
+    const rules = await prometheus!.waitFor('vector(1)', () => true).then(() => settledRuleHealth(prometheus!));
     expect(rules.length).toBe(9);
     expect(rules.filter((r) => r.health !== 'ok')).toEqual([]);
   });

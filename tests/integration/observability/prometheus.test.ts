@@ -14,8 +14,10 @@ import {
   freePort,
   isGpuQuery,
   promtoolCheckRules,
+  settledRuleHealth,
   sleep,
 } from '../../support/prometheus';
+import { newestMtime } from '../../support/service-process';
 
 /**
  * The real service, scraped by a real Prometheus: every panel query of
@@ -47,15 +49,6 @@ const missing = [
 ];
 if (missing.length > 0) console.warn(`service dashboard test skipped, missing: ${missing.join(', ')}`);
 const describeIfReady = missing.length === 0 ? describe : describe.skip;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 /** Builds dist/ with tsconfig.build.json when dist/main.js is missing or older than a file of src/. */
 async function ensureBuilt(): Promise<void> {
@@ -198,11 +191,7 @@ describeIfReady('the real service scraped by Prometheus', () => {
   it('evaluates every alert rule without error, and the rules pass promtool', async () => {
     const check = await promtoolCheckRules(ALERTS);
     expect({ ok: check.ok, output: check.output }).toMatchObject({ ok: true });
-    let rules = await prometheus!.ruleHealth();
-    for (let i = 0; i < 20 && rules.some((r) => r.health === 'unknown'); i++) {
-      await sleep(500);
-      rules = await prometheus!.ruleHealth();
-    }
+    const rules = await settledRuleHealth(prometheus!);
     expect(rules.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 

@@ -1,45 +1,29 @@
 import type { Redis } from 'ioredis';
 import { RedisFrameQueue, type RedisFrameQueueOptions } from '../../../src/infrastructure/redis/redis-frame-queue';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { connect, closeAll, entries, flat, frameFields, waitFor } from './redis-test-kit';
+import { connect, closeAll, entries, flat, frameFields, waitFor, useFlushedRedis } from './redis-test-kit';
 
 const STREAM = 'frames:ready:proc-1';
 const GROUP = 'face-recognition';
 const DLQ = 'faces:dead-letter';
 
 describe('RedisFrameQueue on a real redis-server', () => {
-  let server: RedisServer;
-  let admin: Redis;
+  const db = useFlushedRedis();
   const opened: Redis[] = [];
 
   const newQueue = (consumer: string, options: Partial<RedisFrameQueueOptions> = {}): RedisFrameQueue => {
-    const reader = connect(server.url, 'blocking', `${consumer}:reader`);
-    const commands = connect(server.url, 'commands', `${consumer}:commands`);
+    const reader = connect(db.server.url, 'blocking', `${consumer}:reader`);
+    const commands = connect(db.server.url, 'commands', `${consumer}:commands`);
     opened.push(reader, commands);
     return new RedisFrameQueue(reader, commands, { processorId: 'proc-1', group: GROUP, consumer, deadLetterStream: DLQ, ...options });
   };
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = connect(server.url, 'commands', 'admin');
-  });
-
-  afterAll(async () => {
-    await closeAll(admin);
-    await server?.dispose();
-  });
-
-  beforeEach(async () => {
-    await admin.flushall();
-  });
 
   afterEach(async () => {
     await closeAll(...opened.splice(0));
   });
 
   it('creates the group idempotently and reads entries added before the group existed', async () => {
-    await admin.xadd(STREAM, '*', ...flat(frameFields('f1')));
-    await admin.xadd(STREAM, '*', ...flat(frameFields('f2')));
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields('f1')));
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields('f2')));
     const queue = newQueue('c1');
     expect(queue.stream).toBe(STREAM);
     await queue.ensureGroup();
@@ -56,15 +40,15 @@ describe('RedisFrameQueue on a real redis-server', () => {
   it('creates the stream with the group (MKSTREAM) when nothing was queued yet', async () => {
     const queue = newQueue('c1');
     await queue.ensureGroup();
-    expect(await admin.exists(STREAM)).toBe(1);
-    const groups = (await admin.xinfo('GROUPS', STREAM)) as unknown[][];
+    expect(await db.admin.exists(STREAM)).toBe(1);
+    const groups = (await db.admin.xinfo('GROUPS', STREAM)) as unknown[][];
     expect(groups).toHaveLength(1);
     await expect(queue.pendingCount()).resolves.toBe(0);
   });
 
   it('keeps a binary image field as bytes and decodes every other field as UTF-8', async () => {
     const image = Buffer.from(Array.from({ length: 256 }, (_, i) => i)); // not valid UTF-8
-    await admin.xadd(STREAM, '*', ...flat({ ...frameFields('bin-1', { metadata: JSON.stringify({ note: 'caméra 東京 ✓' }) }), image }));
+    await db.admin.xadd(STREAM, '*', ...flat({ ...frameFields('bin-1', { metadata: JSON.stringify({ note: 'caméra 東京 ✓' }) }), image }));
     const queue = newQueue('c1');
     await queue.ensureGroup();
     const [delivery] = await queue.read(1, 1000);
@@ -78,8 +62,8 @@ describe('RedisFrameQueue on a real redis-server', () => {
     const queue = newQueue('c1');
     await queue.ensureGroup();
     const pending = queue.read(5, 15_000);
-    await waitFor(async () => ((await admin.client('LIST')) as string).includes('cmd=xreadgroup'), 10_000, 'the reader to block');
-    await admin.xadd(STREAM, '*', ...flat(frameFields('late')));
+    await waitFor(async () => ((await db.admin.client('LIST')) as string).includes('cmd=xreadgroup'), 10_000, 'the reader to block');
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields('late')));
     const batch = await pending;
     expect(batch.map((d) => d.fields.frame_id)).toEqual(['late']);
   });
@@ -87,15 +71,15 @@ describe('RedisFrameQueue on a real redis-server', () => {
   it('recreates a vanished group instead of failing the read', async () => {
     const queue = newQueue('c1');
     await queue.ensureGroup();
-    await admin.del(STREAM);
-    await admin.xadd(STREAM, '*', ...flat(frameFields('after-loss')));
+    await db.admin.del(STREAM);
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields('after-loss')));
     const batch = await queue.read(5, 1000);
     expect(batch.map((d) => d.fields.frame_id)).toEqual(['after-loss']);
   });
 
   it('dead-letters atomically: copies the fields with the reason, omits the binary image, acknowledges and deletes the entry', async () => {
     const image = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]);
-    await admin.xadd(STREAM, '*', ...flat({ ...frameFields('bad-1'), image }));
+    await db.admin.xadd(STREAM, '*', ...flat({ ...frameFields('bad-1'), image }));
     const queue = newQueue('c1');
     await queue.ensureGroup();
     const [delivery] = await queue.read(1, 1000);
@@ -104,9 +88,9 @@ describe('RedisFrameQueue on a real redis-server', () => {
 
     await queue.deadLetter(delivery, { reason: 'image_decode_error', errorType: 'ImageDecodeError', message: 'not a JPEG' });
 
-    expect(await admin.xlen(STREAM)).toBe(0);
+    expect(await db.admin.xlen(STREAM)).toBe(0);
     await expect(queue.pendingCount()).resolves.toBe(0);
-    const [dead, ...more] = await entries(admin, DLQ);
+    const [dead, ...more] = await entries(db.admin, DLQ);
     expect(more).toHaveLength(0);
     expect(dead?.fields).toMatchObject({
       ...frameFields('bad-1'),
@@ -123,19 +107,19 @@ describe('RedisFrameQueue on a real redis-server', () => {
   });
 
   it('dead-letters in two steps in cluster mode with the same result', async () => {
-    await admin.xadd(STREAM, '*', ...flat(frameFields('bad-2')));
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields('bad-2')));
     const queue = newQueue('c1', { cluster: true, deadLetterMaxLen: 10 });
     await queue.ensureGroup();
     const [delivery] = await queue.read(1, 1000);
     if (!delivery) throw new Error('no delivery');
     await queue.deadLetter(delivery, { reason: 'invalid_frame', errorType: 'InvalidFrameError', message: 'no frame_id' });
-    expect(await admin.xlen(STREAM)).toBe(0);
+    expect(await db.admin.xlen(STREAM)).toBe(0);
     await expect(queue.pendingCount()).resolves.toBe(0);
-    expect((await entries(admin, DLQ)).map((e) => e.fields.dlq_reason)).toEqual(['invalid_frame']);
+    expect((await entries(db.admin, DLQ)).map((e) => e.fields.dlq_reason)).toEqual(['invalid_frame']);
   });
 
   it('reclaims entries a consumer read but never acknowledged, with the true delivery count', async () => {
-    for (const id of ['r1', 'r2']) await admin.xadd(STREAM, '*', ...flat(frameFields(id)));
+    for (const id of ['r1', 'r2']) await db.admin.xadd(STREAM, '*', ...flat(frameFields(id)));
     const crashed = newQueue('crashed');
     const survivor = newQueue('survivor');
     await crashed.ensureGroup();
@@ -149,7 +133,7 @@ describe('RedisFrameQueue on a real redis-server', () => {
     expect(reclaimed.map((d) => d.deliveryCount)).toEqual([2, 2]);
     expect(reclaimed[0]?.fields).toEqual(frameFields('r1'));
 
-    const owners = (await admin.xpending(STREAM, GROUP, '-', '+', 10)) as [string, string, number, number][];
+    const owners = (await db.admin.xpending(STREAM, GROUP, '-', '+', 10)) as [string, string, number, number][];
     expect(owners.map((row) => row[1])).toEqual(['survivor', 'survivor']);
 
     // Claimed back again (the survivor crashed too): the count keeps growing.
@@ -161,7 +145,7 @@ describe('RedisFrameQueue on a real redis-server', () => {
   });
 
   it('reclaims at most `count` entries per call, following the cursor', async () => {
-    for (let i = 0; i < 5; i += 1) await admin.xadd(STREAM, '*', ...flat(frameFields(`m${i}`)));
+    for (let i = 0; i < 5; i += 1) await db.admin.xadd(STREAM, '*', ...flat(frameFields(`m${i}`)));
     const crashed = newQueue('crashed');
     const survivor = newQueue('survivor');
     await crashed.ensureGroup();
@@ -176,12 +160,12 @@ describe('RedisFrameQueue on a real redis-server', () => {
   });
 
   it('acknowledges entries deleted while pending when reclaiming', async () => {
-    for (const id of ['d1', 'd2']) await admin.xadd(STREAM, '*', ...flat(frameFields(id)));
+    for (const id of ['d1', 'd2']) await db.admin.xadd(STREAM, '*', ...flat(frameFields(id)));
     const crashed = newQueue('crashed');
     const survivor = newQueue('survivor');
     await crashed.ensureGroup();
     const read = await crashed.read(10, 1000);
-    await admin.xdel(STREAM, read[0]?.entryId ?? '');
+    await db.admin.xdel(STREAM, read[0]?.entryId ?? '');
     const reclaimed = await waitFor(async () => {
       const got = await survivor.reclaim(50, 10);
       return got.length > 0 ? got : undefined;
@@ -200,14 +184,14 @@ describe('RedisFrameQueue on a real redis-server', () => {
     const queue = newQueue('c1');
     await queue.ensureGroup();
     const pending = queue.read(5, 60_000);
-    await waitFor(async () => ((await admin.client('LIST')) as string).includes('cmd=xreadgroup'), 10_000, 'the reader to block');
+    await waitFor(async () => ((await db.admin.client('LIST')) as string).includes('cmd=xreadgroup'), 10_000, 'the reader to block');
     await queue.close();
     await expect(pending).resolves.toEqual([]);
     await expect(queue.read(5, 10)).resolves.toEqual([]);
   });
 
   it('refuses to share one connection between the blocking reader and the other commands', () => {
-    const client = connect(server.url, 'commands', 'shared');
+    const client = connect(db.server.url, 'commands', 'shared');
     opened.push(client);
     expect(() => new RedisFrameQueue(client, client, { processorId: 'p', group: GROUP, consumer: 'c', deadLetterStream: DLQ })).toThrow(/dedicated/);
   });

@@ -3,8 +3,7 @@ import type { FrameDelivery } from '../../../src/application/ports/frame-queue';
 import { RedisFrameQueue } from '../../../src/infrastructure/redis/redis-frame-queue';
 import { processedMarkerKey } from '../../../src/infrastructure/redis/redis-keys';
 import { RedisResultPublisher, type RedisResultPublisherOptions } from '../../../src/infrastructure/redis/redis-result-publisher';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { closeAll, connect, entries, flat, frameFields, waitFor } from './redis-test-kit';
+import { closeAll, connect, entries, flat, frameFields, waitFor, useFlushedRedis } from './redis-test-kit';
 
 const STREAM = 'frames:ready:proc-1';
 const GROUP = 'face-recognition';
@@ -22,8 +21,7 @@ describe.each([
   ['single node (one script)', false],
   ['cluster mode (two steps)', true],
 ])('RedisResultPublisher, %s', (_mode, cluster) => {
-  let server: RedisServer;
-  let admin: Redis;
+  const db = useFlushedRedis();
   let reader: Redis;
   let commands: Redis;
   let queue: RedisFrameQueue;
@@ -40,26 +38,15 @@ describe.each([
 
   /** Queues one frame and reads it back as a delivery. */
   const deliver = async (frameId: string): Promise<FrameDelivery> => {
-    await admin.xadd(STREAM, '*', ...flat(frameFields(frameId)));
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields(frameId)));
     const [delivery] = await queue.read(1, 2000);
     if (!delivery) throw new Error('nothing delivered');
     return delivery;
   };
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = connect(server.url, 'commands', 'admin');
-  });
-
-  afterAll(async () => {
-    await closeAll(admin);
-    await server?.dispose();
-  });
-
   beforeEach(async () => {
-    await admin.flushall();
-    reader = connect(server.url, 'blocking', 'reader');
-    commands = connect(server.url, 'commands', 'commands');
+    reader = connect(db.server.url, 'blocking', 'reader');
+    commands = connect(db.server.url, 'commands', 'commands');
     queue = new RedisFrameQueue(reader, commands, { processorId: 'proc-1', group: GROUP, consumer: 'c1', deadLetterStream: 'faces:dead-letter', cluster });
     publisher = new RedisResultPublisher(commands, options);
     await queue.ensureGroup();
@@ -73,16 +60,16 @@ describe.each([
     const delivery = await deliver('f1');
     await expect(publisher.publish(delivery, 'f1', result('f1'))).resolves.toBe('published');
 
-    expect(await admin.xlen(STREAM)).toBe(0);
+    expect(await db.admin.xlen(STREAM)).toBe(0);
     await expect(queue.pendingCount()).resolves.toBe(0);
-    const published = await entries(admin, RESULTS);
+    const published = await entries(db.admin, RESULTS);
     expect(published).toHaveLength(1);
     expect(published[0]?.fields).toEqual(result('f1'));
 
     const marker = processedMarkerKey(RESULTS, GROUP, 'f1');
     expect(marker).toBe('faces:processed:{faces:detected}:face-recognition:f1');
-    expect(await admin.get(marker)).toBe(published[0]?.id);
-    const ttl = await admin.ttl(marker);
+    expect(await db.admin.get(marker)).toBe(published[0]?.id);
+    const ttl = await db.admin.ttl(marker);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(3600);
   });
@@ -96,29 +83,29 @@ describe.each([
     // Publishing the very same delivery again (a retry after a lost reply) is harmless too.
     await expect(publisher.publish(first, 'f2', result('f2'))).resolves.toBe('duplicate');
 
-    expect(await entries(admin, RESULTS)).toHaveLength(1);
-    expect(await admin.xlen(STREAM)).toBe(0);
+    expect(await entries(db.admin, RESULTS)).toHaveLength(1);
+    expect(await db.admin.xlen(STREAM)).toBe(0);
     await expect(queue.pendingCount()).resolves.toBe(0);
   });
 
   it('takes over a frame from a crashed consumer and still publishes it once', async () => {
-    const crashed = connect(server.url, 'blocking', 'crashed-reader');
+    const crashed = connect(db.server.url, 'blocking', 'crashed-reader');
     const crashedQueue = new RedisFrameQueue(crashed, commands, { processorId: 'proc-1', group: GROUP, consumer: 'crashed', deadLetterStream: 'faces:dead-letter' });
     try {
-      await admin.xadd(STREAM, '*', ...flat(frameFields('f3')));
+      await db.admin.xadd(STREAM, '*', ...flat(frameFields('f3')));
       const [lost] = await crashedQueue.read(1, 2000);
       if (!lost) throw new Error('nothing delivered');
       // The crashed consumer managed to publish, but not to learn it did (cluster: died between the steps).
-      await admin.set(processedMarkerKey(RESULTS, GROUP, 'f3'), 'x');
+      await db.admin.set(processedMarkerKey(RESULTS, GROUP, 'f3'), 'x');
       const [reclaimed] = await waitFor(async () => {
         const got = await queue.reclaim(50, 10);
         return got.length > 0 ? got : undefined;
       }, 20_000, 'the reclaim');
       expect(reclaimed?.deliveryCount).toBe(2);
       await expect(publisher.publish(reclaimed as FrameDelivery, 'f3', result('f3'))).resolves.toBe('duplicate');
-      expect(await admin.xlen(STREAM)).toBe(0);
+      expect(await db.admin.xlen(STREAM)).toBe(0);
       await expect(queue.pendingCount()).resolves.toBe(0);
-      expect(await admin.xlen(RESULTS)).toBe(0);
+      expect(await db.admin.xlen(RESULTS)).toBe(0);
     } finally {
       await closeAll(crashed);
     }
@@ -126,9 +113,9 @@ describe.each([
 
   it('keeps working after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
     await publisher.publish(await deliver('f4'), 'f4', result('f4'));
-    await admin.script('FLUSH');
+    await db.admin.script('FLUSH');
     await expect(publisher.publish(await deliver('f5'), 'f5', result('f5'))).resolves.toBe('published');
-    expect(await admin.xlen(RESULTS)).toBe(2);
+    expect(await db.admin.xlen(RESULTS)).toBe(2);
   });
 
   it('keeps frames of different consumer groups apart', async () => {
@@ -136,7 +123,7 @@ describe.each([
     const delivery = await deliver('f6');
     await expect(publisher.publish(delivery, 'f6', result('f6'))).resolves.toBe('published');
     await expect(other.publish(delivery, 'f6', result('f6'))).resolves.toBe('published');
-    expect(await admin.xlen(RESULTS)).toBe(2);
+    expect(await db.admin.xlen(RESULTS)).toBe(2);
   });
 });
 

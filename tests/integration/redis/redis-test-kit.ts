@@ -1,5 +1,6 @@
 /** Shared helpers of the Redis integration tests (not a test file itself). */
 import type { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../../support/redis-server';
 import { closeRedisConnection, createRedisConnection, type RedisClient } from '../../../src/infrastructure/redis/redis-connection';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,4 +54,42 @@ export async function entries(client: Redis, stream: string): Promise<{ id: stri
     for (let i = 0; i + 1 < list.length; i += 2) fields[list[i] as string] = list[i + 1] as string;
     return { id, fields };
   });
+}
+
+/**
+ * A redis-server for the whole describe block with an `admin` connection for
+ * set-up and assertions, flushed before each test. Call it at the top of the
+ * describe block; it registers the hooks (its beforeEach runs before the
+ * block's own).
+ */
+export function useFlushedRedis(): { readonly server: RedisServer; readonly admin: Redis } {
+  let server: RedisServer | undefined;
+  let admin: Redis | undefined;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = connect(server.url, 'commands', 'admin');
+  });
+
+  afterAll(async () => {
+    await closeAll(admin);
+    await server?.dispose();
+  });
+
+  beforeEach(async () => {
+    await admin?.flushall();
+  });
+
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useFlushedRedis: the redis-server is not started (use it inside the describe block)');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get admin() {
+      return started(admin);
+    },
+  };
 }

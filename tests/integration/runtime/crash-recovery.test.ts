@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import {
   consumers,
   DEAD_LETTER_STREAM,
@@ -13,8 +12,8 @@ import {
   waitForResults,
   type PushedFrame,
 } from '../../support/frames';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '../../support/service-process';
+import { useRuntimeRedis, waitForResultsWithFramesInFlight } from '../../support/runtime-redis';
+import { ServiceProcess } from '../../support/service-process';
 
 /**
  * Acceptance: at-least-once consumption with exactly one result per frame
@@ -28,55 +27,31 @@ jest.setTimeout(300_000);
 const FRAMES = 60;
 
 describeWithLfw('service runtime: crash and shutdown', () => {
-  let redis: RedisServer;
-  let client: Redis;
-  let producer: Redis;
+  const rt = useRuntimeRedis({ producer: true, stopServicesAfterEach: true });
   let images: Buffer[];
 
   beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer();
-    client = new Redis(redis.url);
-    producer = new Redis(redis.url);
     images = loadLfwImages(24);
-  });
-
-  afterEach(async () => {
-    await stopAllServices();
-  });
-
-  afterAll(async () => {
-    await stopAllServices();
-    client?.disconnect();
-    producer?.disconnect();
-    await redis?.dispose();
   });
 
   const frameIdsOf = (prefix: string): string[] => Array.from({ length: FRAMES }, (_, i) => `${prefix}-${i}`);
 
   it('SIGKILL mid-stream: after a restart every frame has exactly one result, nothing pending, no dead letters', async () => {
     const processorId = `crash-${runTag()}`;
-    const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, CONSUMER_NAME: 'crash-consumer', CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
+    const env = { REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, CONSUMER_NAME: 'crash-consumer', CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
     const first = await ServiceProcess.start(env, { label: 'first' });
     await first.waitUntilConsuming();
 
     const prefix = `${processorId}-f`;
     const ids = frameIdsOf(prefix);
-    const pushing: Promise<PushedFrame[]> = pushFrames(producer, processorId, images, { prefix, count: FRAMES, ratePerSecond: 6 });
+    const pushing: Promise<PushedFrame[]> = pushFrames(rt.producer, processorId, images, { prefix, count: FRAMES, ratePerSecond: 6 });
 
     // Kill once ~20 results are out and frames are in flight (read, not acknowledged).
-    await waitFor(
-      async () => {
-        const { once } = await tallyResults(client, ids);
-        if (once < 20) return undefined;
-        return (await queueState(client, processorId)).pending > 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 10, what: () => `20 results and frames in flight\n${first.tail()}` },
-    );
+    await waitForResultsWithFramesInFlight(rt.client, processorId, ids, 20, first);
     const killed = await first.kill();
     expect(killed.signal).toBe('SIGKILL');
-    const atKill = await queueState(client, processorId);
-    const resultsAtKill = (await tallyResults(client, ids)).once;
+    const atKill = await queueState(rt.client, processorId);
+    const resultsAtKill = (await tallyResults(rt.client, ids)).once;
     // What the dead process held: read, never acknowledged.
     expect(atKill.pending).toBeGreaterThan(0);
     expect(resultsAtKill).toBeLessThan(FRAMES);
@@ -86,38 +61,31 @@ describeWithLfw('service runtime: crash and shutdown', () => {
     await second.waitUntilConsuming();
     expect((await pushing).length).toBe(FRAMES);
 
-    const tally = await waitForResults(client, ids, 180_000, () => second.tail());
+    const tally = await waitForResults(rt.client, ids, 180_000, () => second.tail());
     expect(tally).toEqual({ missing: [], duplicated: {}, once: FRAMES });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
-    expect((await consumers(client, processorId)).map((c) => c.pending)).toEqual([0]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect((await consumers(rt.client, processorId)).map((c) => c.pending)).toEqual([0]);
     const reclaimed = second.logsMatching('reclaimed frames idle on other consumers').reduce((n, line) => n + Number(line.count), 0);
     expect(reclaimed).toBeGreaterThanOrEqual(atKill.pending);
     // Settle: no late duplicate shows up.
     await new Promise((done) => setTimeout(done, 1500));
-    expect(await tallyResults(client, ids)).toEqual({ missing: [], duplicated: {}, once: FRAMES });
+    expect(await tallyResults(rt.client, ids)).toEqual({ missing: [], duplicated: {}, once: FRAMES });
     expect(await second.terminate()).toEqual({ code: 0, signal: null });
   });
 
   it('SIGTERM while frames are in flight: drains, exits 0 within SHUTDOWN_TIMEOUT_S, and a restart loses and duplicates nothing', async () => {
     const processorId = `drain-${runTag()}`;
     const shutdownTimeoutS = 20;
-    const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(shutdownTimeoutS), CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
+    const env = { REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(shutdownTimeoutS), CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
     const first = await ServiceProcess.start(env, { label: 'first' });
     await first.waitUntilConsuming();
 
     const prefix = `${processorId}-f`;
     const ids = frameIdsOf(prefix);
     // A burst: the queue holds far more than the service has in flight.
-    await pushFrames(producer, processorId, images, { prefix, count: FRAMES });
-    await waitFor(
-      async () => {
-        const { once } = await tallyResults(client, ids);
-        if (once < 5) return undefined;
-        return (await queueState(client, processorId)).pending > 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 10, what: () => `5 results and frames in flight\n${first.tail()}` },
-    );
+    await pushFrames(rt.producer, processorId, images, { prefix, count: FRAMES });
+    await waitForResultsWithFramesInFlight(rt.client, processorId, ids, 5, first);
     first.signal('SIGTERM');
     const exit = await first.waitForExit((shutdownTimeoutS + 30) * 1000);
     expect(exit).toEqual({ code: 0, signal: null });
@@ -125,37 +93,30 @@ describeWithLfw('service runtime: crash and shutdown', () => {
     expect(first.logsMatching('stopped')).toEqual([expect.objectContaining({ drained: true })]);
 
     // Drained: whatever the first process had read is published and acknowledged; the rest waits in the queue.
-    const afterStop = await queueState(client, processorId);
+    const afterStop = await queueState(rt.client, processorId);
     expect(afterStop.pending).toBe(0);
-    const tallyAtStop = await tallyResults(client, ids);
+    const tallyAtStop = await tallyResults(rt.client, ids);
     expect(tallyAtStop.duplicated).toEqual({});
     expect(tallyAtStop.once + afterStop.length).toBe(FRAMES);
 
     const second = await ServiceProcess.start(env, { label: 'second' });
     await second.waitUntilConsuming();
-    const tally = await waitForResults(client, ids, 180_000, () => second.tail());
+    const tally = await waitForResults(rt.client, ids, 180_000, () => second.tail());
     expect(tally).toEqual({ missing: [], duplicated: {}, once: FRAMES });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
     expect(await second.terminate()).toEqual({ code: 0, signal: null });
   });
   it('SIGTERM with frames still in flight when SHUTDOWN_TIMEOUT_S runs out: exits 0 anyway, and a restart completes every frame exactly once', async () => {
     const processorId = `timeout-${runTag()}`;
-    const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: '0', CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
+    const env = { REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: '0', CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
     const first = await ServiceProcess.start(env, { label: 'first' });
     await first.waitUntilConsuming();
 
     const prefix = `${processorId}-f`;
     const ids = frameIdsOf(prefix);
-    await pushFrames(producer, processorId, images, { prefix, count: FRAMES });
-    await waitFor(
-      async () => {
-        const { once } = await tallyResults(client, ids);
-        if (once < 5) return undefined;
-        return (await queueState(client, processorId)).pending > 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 10, what: () => `5 results and frames in flight\n${first.tail()}` },
-    );
+    await pushFrames(rt.producer, processorId, images, { prefix, count: FRAMES });
+    await waitForResultsWithFramesInFlight(rt.client, processorId, ids, 5, first);
     first.signal('SIGTERM');
     const exit = await first.waitForExit(60_000);
     expect({ exit, errors: first.logsMatching((l) => l.level >= 50), other: first.otherOutput }).toEqual({ exit: { code: 0, signal: null }, errors: [], other: [] });
@@ -163,10 +124,10 @@ describeWithLfw('service runtime: crash and shutdown', () => {
 
     const second = await ServiceProcess.start(env, { label: 'second' });
     await second.waitUntilConsuming();
-    const tally = await waitForResults(client, ids, 180_000, () => second.tail());
+    const tally = await waitForResults(rt.client, ids, 180_000, () => second.tail());
     expect(tally).toEqual({ missing: [], duplicated: {}, once: FRAMES });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
     expect(await second.terminate()).toEqual({ code: 0, signal: null });
   });
 });

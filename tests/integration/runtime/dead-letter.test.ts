@@ -1,7 +1,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import {
   CONSUMER_GROUP,
   consumers,
@@ -22,8 +21,8 @@ import {
   type StreamEntry,
 } from '../../support/frames';
 import { noisePng } from '../../support/images';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '../../support/service-process';
+import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
+import { ServiceProcess, waitFor } from '../../support/service-process';
 
 /**
  * Acceptance: a frame that no retry can fix goes to faces:dead-letter on its
@@ -41,27 +40,20 @@ interface BadFrame {
 }
 
 describeWithLfw('service runtime: dead-lettering', () => {
-  let redis: RedisServer;
-  let client: Redis;
+  const rt = useRuntimeRedis();
   let work: string;
 
   beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer();
-    client = new Redis(redis.url);
     work = mkdtempSync(join(tmpdir(), 'facerec-dlq-'));
   });
 
   afterAll(async () => {
-    await stopAllServices();
-    client?.disconnect();
-    await redis?.dispose();
     rmSync(work, { recursive: true, force: true });
   });
 
   /** Dead-letter entries keyed by the queue entry they came from. */
   async function deadLettersBySource(): Promise<Map<string, StreamEntry>> {
-    return new Map((await readStream(client, DEAD_LETTER_STREAM)).map((e) => [e.fields.dlq_entry_id ?? '', e]));
+    return new Map((await readStream(rt.client, DEAD_LETTER_STREAM)).map((e) => [e.fields.dlq_entry_id ?? '', e]));
   }
 
   it('dead-letters each kind of bad input on its first delivery and keeps the good frames flowing', async () => {
@@ -94,7 +86,7 @@ describeWithLfw('service runtime: dead-lettering', () => {
       { name: 'path traversal (storage_path)', reason: 'forbidden_image_path', spec: (id) => ({ frameId: id, fields: { storage_path: '../../../../../../etc/passwd' } }) },
     ];
 
-    const service = await ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: processorId, FRAME_IMAGE_ROOT: root, CAPACITY: '4', MAX_BATCH: '4' });
+    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, FRAME_IMAGE_ROOT: root, CAPACITY: '4', MAX_BATCH: '4' });
     await service.waitUntilConsuming();
 
     // Bad frames interleaved with good ones (an image inside the root, a picture without a face).
@@ -102,10 +94,10 @@ describeWithLfw('service runtime: dead-lettering', () => {
     const good: PushedFrame[] = [];
     const noFace = await noisePng(64, 64, 7);
     for (const [i, kind] of bad.entries()) {
-      const frame = await pushFrame(client, processorId, kind.spec(`${processorId}-bad-${i}`));
+      const frame = await pushFrame(rt.client, processorId, kind.spec(`${processorId}-bad-${i}`));
       pushedBad.set(frame.entryId, { kind, frame });
-      if (i % 5 === 0) good.push(await pushFrame(client, processorId, { frameId: `${processorId}-file-${i}`, metadata: { image_path: 'portrait.jpg' } }));
-      if (i % 5 === 2) good.push(await pushFrame(client, processorId, { frameId: `${processorId}-noface-${i}`, image: noFace, mode: 'binary' }));
+      if (i % 5 === 0) good.push(await pushFrame(rt.client, processorId, { frameId: `${processorId}-file-${i}`, metadata: { image_path: 'portrait.jpg' } }));
+      if (i % 5 === 2) good.push(await pushFrame(rt.client, processorId, { frameId: `${processorId}-noface-${i}`, image: noFace, mode: 'binary' }));
     }
 
     const dead = await waitFor(
@@ -115,14 +107,9 @@ describeWithLfw('service runtime: dead-lettering', () => {
       },
       { timeoutMs: 120_000, what: () => `${pushedBad.size} dead letters\n${service.tail()}` },
     );
-    const tally = await waitForResults(
-      client,
-      good.map((g) => g.frameId),
-      120_000,
-      () => service.tail(),
-    );
+    const tally = await waitForFrameResults(rt.client, good, service);
     expect(tally).toEqual({ missing: [], duplicated: {}, once: good.length });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
 
     expect(dead.size).toBe(pushedBad.size);
     for (const [entryId, { kind, frame }] of pushedBad) {
@@ -143,12 +130,12 @@ describeWithLfw('service runtime: dead-lettering', () => {
     }
     // A dead-lettered frame has no result; a frame without a face has a result with no faces.
     const results = await tallyResults(
-      client,
+      rt.client,
       [...pushedBad.values()].map((b) => b.frame.frameId),
     );
     expect(results.once).toBe(0);
     for (const frame of good.filter((g) => g.frameId.includes('-noface-'))) {
-      const entry = (await readStream(client, 'faces:detected')).find((e) => e.fields.frame_id === frame.frameId);
+      const entry = (await readStream(rt.client, 'faces:detected')).find((e) => e.fields.frame_id === frame.frameId);
       expect(entry?.fields.faces_count).toBe('0');
     }
     await waitFor(() => service.logsMatching('frame dead-lettered').length >= pushedBad.size, { timeoutMs: 30_000, what: 'the dead-letter log lines' });
@@ -161,24 +148,24 @@ describeWithLfw('service runtime: dead-lettering', () => {
   it('dead-letters a frame delivered more often than MAX_ATTEMPTS (reason max_attempts), and processes one still within the limit', async () => {
     const processorId = `maxatt-${runTag()}`;
     const [imageA, imageB] = loadLfwImages(2) as [Buffer, Buffer];
-    const exhausted = await pushFrame(client, processorId, { frameId: `${processorId}-exhausted`, image: imageA });
-    const withinLimit = await pushFrame(client, processorId, { frameId: `${processorId}-within`, image: imageB });
+    const exhausted = await pushFrame(rt.client, processorId, { frameId: `${processorId}-exhausted`, image: imageA });
+    const withinLimit = await pushFrame(rt.client, processorId, { frameId: `${processorId}-within`, image: imageB });
 
     // Delivery 1: a replica reads both and dies without acknowledging.
-    expect(await readAsGhost(client, processorId, 'ghost-1', 10)).toEqual([exhausted.entryId, withinLimit.entryId]);
+    expect(await readAsGhost(rt.client, processorId, 'ghost-1', 10)).toEqual([exhausted.entryId, withinLimit.entryId]);
     // Delivery 2 of one of them: another replica claims it, and dies too.
-    await client.xclaim(queueStream(processorId), CONSUMER_GROUP, 'ghost-2', 0, exhausted.entryId);
+    await rt.client.xclaim(queueStream(processorId), CONSUMER_GROUP, 'ghost-2', 0, exhausted.entryId);
 
     // The service reclaims both: the first is on delivery 3 > MAX_ATTEMPTS=2, the second on delivery 2.
     const service = await ServiceProcess.start({
-      REDIS_URL: redis.url,
+      REDIS_URL: rt.redis.url,
       PROCESSOR_ID: processorId,
       MAX_ATTEMPTS: '2',
       CLAIM_IDLE_MS: '1000',
       CLAIM_INTERVAL_MS: '500',
     });
     await service.waitUntilConsuming();
-    const tally = await waitForResults(client, [withinLimit.frameId], 120_000, () => service.tail());
+    const tally = await waitForResults(rt.client, [withinLimit.frameId], 120_000, () => service.tail());
     expect(tally.once).toBe(1);
     const dead = await waitFor(async () => (await deadLettersBySource()).get(exhausted.entryId), {
       timeoutMs: 60_000,
@@ -194,9 +181,9 @@ describeWithLfw('service runtime: dead-lettering', () => {
         dlq_entry_id: exhausted.entryId,
       }),
     );
-    expect((await tallyResults(client, [exhausted.frameId])).missing).toEqual([exhausted.frameId]);
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect((await consumers(client, processorId)).filter((c) => c.pending > 0)).toEqual([]);
+    expect((await tallyResults(rt.client, [exhausted.frameId])).missing).toEqual([exhausted.frameId]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect((await consumers(rt.client, processorId)).filter((c) => c.pending > 0)).toEqual([]);
     await service.waitForLog((l) => l.msg === 'frame dead-lettered' && l.reason === 'max_attempts', 30_000);
     expect(service.logsMatching('frame dead-lettered')).toHaveLength(1);
   });

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { FakeOrchestrator } from '../../support/fake-orchestrator';
 import {
   consumers,
@@ -13,8 +12,8 @@ import {
   waitForDrainedQueue,
   waitForResults,
 } from '../../support/frames';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '../../support/service-process';
+import { useRuntimeRedis } from '../../support/runtime-redis';
+import { ServiceProcess, waitFor } from '../../support/service-process';
 
 /**
  * Acceptance: replicas of one PROCESSOR_ID (distinct CONSUMER_NAMEs) share
@@ -28,38 +27,24 @@ jest.setTimeout(300_000);
 const PREFIX = '/api/v1/processors';
 
 describeWithLfw('service runtime: several instances', () => {
-  let redis: RedisServer;
-  let client: Redis;
-  let producer: Redis;
+  const rt = useRuntimeRedis({ producer: true, stopServicesAfterEach: true });
   let fake: FakeOrchestrator;
   let images: Buffer[];
 
   beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer();
-    client = new Redis(redis.url);
-    producer = new Redis(redis.url);
     fake = await FakeOrchestrator.start();
     images = loadLfwImages(20);
   });
 
-  afterEach(async () => {
-    await stopAllServices();
-  });
-
   afterAll(async () => {
-    await stopAllServices();
     await fake?.close();
-    client?.disconnect();
-    producer?.disconnect();
-    await redis?.dispose();
   });
 
   it('two replicas of one PROCESSOR_ID share the consumer group: both process frames, each frame gets one result', async () => {
     const processorId = `shared-${runTag()}`;
     const frameCount = 40;
     // Small batches and capacity, so that neither replica can take the whole backlog at once.
-    const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url, CAPACITY: '2', MAX_BATCH: '1', ORT_INTRA_OP_THREADS: '1' };
+    const env = { REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url, CAPACITY: '2', MAX_BATCH: '1', ORT_INTRA_OP_THREADS: '1' };
     const a = await ServiceProcess.start({ ...env, CONSUMER_NAME: 'replica-a' });
     const b = await ServiceProcess.start({ ...env, CONSUMER_NAME: 'replica-b' });
     await Promise.all([a.waitUntilConsuming(), b.waitUntilConsuming()]);
@@ -69,12 +54,12 @@ describeWithLfw('service runtime: several instances', () => {
     expect(fake.registration(processorId)).toEqual(expect.objectContaining({ queue: queueStream(processorId), capacity: 2 }));
 
     const prefix = `${processorId}-f`;
-    const frames = await pushFrames(producer, processorId, images, { prefix, count: frameCount, ratePerSecond: 10 });
+    const frames = await pushFrames(rt.producer, processorId, images, { prefix, count: frameCount, ratePerSecond: 10 });
     const ids = frames.map((f) => f.frameId);
-    const tally = await waitForResults(client, ids, 180_000, () => `${a.tail()}\n${b.tail()}`);
+    const tally = await waitForResults(rt.client, ids, 180_000, () => `${a.tail()}\n${b.tail()}`);
     expect(tally).toEqual({ missing: [], duplicated: {}, once: frameCount });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
 
     // Each replica did part of the work, and together exactly all of it.
     const processed = async (service: ServiceProcess): Promise<number> => Number((await service.health()).body.frames_processed);
@@ -86,10 +71,10 @@ describeWithLfw('service runtime: several instances', () => {
       { timeoutMs: 30_000, what: 'the replicas to count every frame' },
     );
     expect({ byA: byA > 0, byB: byB > 0, total: byA + byB }).toEqual({ byA: true, byB: true, total: frameCount });
-    const group = await consumers(client, processorId);
+    const group = await consumers(rt.client, processorId);
     expect(group.map((c) => c.name).sort()).toEqual(['replica-a', 'replica-b']);
     expect(group.every((c) => c.pending === 0)).toBe(true);
-    const byFrame = await entriesByFrame(client);
+    const byFrame = await entriesByFrame(rt.client);
     for (const id of ids) expect(byFrame.get(id)?.[0]?.fields.processor_id).toBe(processorId);
 
     // One replica stops (and unregisters the shared id): the other is told so by its next heartbeat and registers again.
@@ -105,7 +90,7 @@ describeWithLfw('service runtime: several instances', () => {
     const tag = runTag();
     const ids = [`left-${tag}`, `right-${tag}`] as const;
     const services = await Promise.all(
-      ids.map((id) => ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: id, ORCHESTRATOR_URL: fake.url, CAPACITY: '3', ORT_INTRA_OP_THREADS: '1' })),
+      ids.map((id) => ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: id, ORCHESTRATOR_URL: fake.url, CAPACITY: '3', ORT_INTRA_OP_THREADS: '1' })),
     );
     await Promise.all(services.map((s) => s.waitUntilConsuming()));
     await Promise.all(services.map((s) => s.waitForLog('registered with the orchestrator')));
@@ -119,14 +104,14 @@ describeWithLfw('service runtime: several instances', () => {
     );
     await waitFor(() => ids.every((id) => fake.registration(id)?.last_heartbeat), { timeoutMs: 30_000, what: 'heartbeats of both processors' });
 
-    const pushed = await Promise.all(ids.map((id, k) => pushFrames(producer, id, images.slice(k * 6), { prefix: `${id}-f`, count: 6 })));
+    const pushed = await Promise.all(ids.map((id, k) => pushFrames(rt.producer, id, images.slice(k * 6), { prefix: `${id}-f`, count: 6 })));
     const all = pushed.flat().map((f) => f.frameId);
-    expect(await waitForResults(client, all, 180_000, () => services.map((s) => s.tail()).join('\n'))).toEqual({ missing: [], duplicated: {}, once: all.length });
-    const byFrame = await entriesByFrame(client);
+    expect(await waitForResults(rt.client, all, 180_000, () => services.map((s) => s.tail()).join('\n'))).toEqual({ missing: [], duplicated: {}, once: all.length });
+    const byFrame = await entriesByFrame(rt.client);
     ids.forEach((id, k) => {
       for (const frame of pushed[k] ?? []) expect(byFrame.get(frame.frameId)?.[0]?.fields.processor_id).toBe(id);
     });
-    for (const id of ids) expect(await waitForDrainedQueue(client, id)).toEqual({ length: 0, pending: 0 });
+    for (const id of ids) expect(await waitForDrainedQueue(rt.client, id)).toEqual({ length: 0, pending: 0 });
     for (const service of services) {
       const health = await service.waitForHealth((a) => a.body.frames_processed === 6, 30_000, 'frames_processed = 6');
       expect(health.body).toEqual(expect.objectContaining({ frames_processed: 6, registered: true, errors_total: 0 }));

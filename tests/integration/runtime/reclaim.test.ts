@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import {
   consumers,
   DEAD_LETTER_STREAM,
@@ -10,10 +9,9 @@ import {
   readStream,
   runTag,
   waitForDrainedQueue,
-  waitForResults,
 } from '../../support/frames';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { ensureServiceBuilt, ServiceProcess, stopAllServices } from '../../support/service-process';
+import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
+import { ServiceProcess } from '../../support/service-process';
 
 /**
  * Acceptance: entries read by a consumer that died without acknowledging
@@ -25,32 +23,21 @@ import { ensureServiceBuilt, ServiceProcess, stopAllServices } from '../../suppo
 jest.setTimeout(240_000);
 
 describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUTOCLAIM)', () => {
-  let redis: RedisServer;
-  let client: Redis;
+  const rt = useRuntimeRedis();
 
-  beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer();
-    client = new Redis(redis.url);
-  });
 
-  afterAll(async () => {
-    await stopAllServices();
-    client?.disconnect();
-    await redis?.dispose();
-  });
 
   it('reclaims entries left pending on a dead consumer and publishes one result for each', async () => {
     const processorId = `claim-${runTag()}`;
-    const frames = await pushFrames(client, processorId, loadLfwImages(12), { prefix: `${processorId}-f`, count: 12 });
+    const frames = await pushFrames(rt.client, processorId, loadLfwImages(12), { prefix: `${processorId}-f`, count: 12 });
 
     // A replica reads 7 entries and dies: they stay pending on "ghost", and '>' will never deliver them again.
-    const ghostIds = await readAsGhost(client, processorId, 'ghost', 7);
+    const ghostIds = await readAsGhost(rt.client, processorId, 'ghost', 7);
     expect(ghostIds).toEqual(frames.slice(0, 7).map((f) => f.entryId));
-    expect(await consumers(client, processorId)).toEqual([expect.objectContaining({ name: 'ghost', pending: 7 })]);
+    expect(await consumers(rt.client, processorId)).toEqual([expect.objectContaining({ name: 'ghost', pending: 7 })]);
 
     const service = await ServiceProcess.start({
-      REDIS_URL: redis.url,
+      REDIS_URL: rt.redis.url,
       PROCESSOR_ID: processorId,
       CONSUMER_NAME: 'survivor',
       CLAIM_IDLE_MS: '2000',
@@ -58,30 +45,25 @@ describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUT
     });
     await service.waitUntilConsuming();
 
-    const tally = await waitForResults(
-      client,
-      frames.map((f) => f.frameId),
-      120_000,
-      () => service.tail(),
-    );
+    const tally = await waitForFrameResults(rt.client, frames, service);
     expect(tally).toEqual({ missing: [], duplicated: {}, once: frames.length });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
 
     // The ghost's entries went through XAUTOCLAIM (delivery 2, within MAX_ATTEMPTS), each once: logged, nothing dead-lettered.
     const reclaimed = service.logsMatching('reclaimed frames idle on other consumers').reduce((n, line) => n + Number(line.count), 0);
     expect(reclaimed).toBe(ghostIds.length);
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
-    const after = await consumers(client, processorId);
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
+    const after = await consumers(rt.client, processorId);
     expect(after.find((c) => c.name === 'ghost')?.pending).toBe(0);
     expect(after.find((c) => c.name === 'survivor')?.pending).toBe(0);
     // Results of reclaimed frames carry their own ids, like the others.
-    const results = await readStream(client, 'faces:detected');
+    const results = await readStream(rt.client, 'faces:detected');
     for (const frame of frames.slice(0, 7)) {
       expect(results.filter((r) => r.fields.frame_id === frame.frameId)).toEqual([
         expect.objectContaining({ fields: expect.objectContaining({ processor_id: processorId, traceparent: frame.traceparent }) }),
       ]);
     }
-    expect(await client.xlen(queueStream(processorId))).toBe(0);
+    expect(await rt.client.xlen(queueStream(processorId))).toBe(0);
   });
   it('does not take over its own frames while it is still processing them (CLAIM_IDLE_MS shorter than a batch)', async () => {
     const processorId = `selfclaim-${runTag()}`;
@@ -89,7 +71,7 @@ describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUT
     // every 100 ms. With MAX_ATTEMPTS=1 a second delivery of a frame still in flight would be dead-lettered
     // although the first publishes its result.
     const service = await ServiceProcess.start({
-      REDIS_URL: redis.url,
+      REDIS_URL: rt.redis.url,
       PROCESSOR_ID: processorId,
       CLAIM_IDLE_MS: '200',
       CLAIM_INTERVAL_MS: '100',
@@ -98,18 +80,13 @@ describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUT
       MAX_BATCH: '2',
     });
     await service.waitUntilConsuming();
-    const frames = await pushFrames(client, processorId, loadLfwImages(20), { prefix: `${processorId}-f`, count: 24 });
-    const tally = await waitForResults(
-      client,
-      frames.map((f) => f.frameId),
-      120_000,
-      () => service.tail(),
-    );
+    const frames = await pushFrames(rt.client, processorId, loadLfwImages(20), { prefix: `${processorId}-f`, count: 24 });
+    const tally = await waitForFrameResults(rt.client, frames, service);
     expect(tally).toEqual({ missing: [], duplicated: {}, once: frames.length });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
     const health = await service.waitForHealth((a) => a.body.frames_processed === frames.length, 30_000, 'every frame counted');
     expect(health.body).toEqual(expect.objectContaining({ errors_total: 0 }));
-    const deadLetters = (await readStream(client, DEAD_LETTER_STREAM)).filter((e) => e.fields.dlq_source_stream === queueStream(processorId));
+    const deadLetters = (await readStream(rt.client, DEAD_LETTER_STREAM)).filter((e) => e.fields.dlq_source_stream === queueStream(processorId));
     expect(deadLetters.map((e) => `${e.fields.frame_id}: ${e.fields.dlq_reason}`)).toEqual([]);
     expect(service.logsMatching('reclaimed frames idle on other consumers')).toEqual([]);
   });

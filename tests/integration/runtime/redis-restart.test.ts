@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import {
   DEAD_LETTER_STREAM,
   describeWithLfw,
@@ -11,8 +10,8 @@ import {
   waitForDrainedQueue,
   waitForResults,
 } from '../../support/frames';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '../../support/service-process';
+import { useRuntimeRedis, waitForResultsWithFramesInFlight } from '../../support/runtime-redis';
+import { ServiceProcess, waitFor } from '../../support/service-process';
 
 /**
  * Acceptance: Redis is killed and restarted (append-only file, so the
@@ -27,27 +26,11 @@ jest.setTimeout(300_000);
 const FRAMES = 50;
 
 describeWithLfw('service runtime: Redis restart during a run', () => {
-  let redis: RedisServer;
-  let client: Redis;
-  let producer: Redis;
-
-  beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer({ appendonly: true });
-    client = new Redis(redis.url);
-    producer = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    await stopAllServices();
-    client?.disconnect();
-    producer?.disconnect();
-    await redis?.dispose();
-  });
+  const rt = useRuntimeRedis({ server: { appendonly: true }, producer: true });
 
   it('survives a Redis restart mid-run and publishes exactly one result per frame', async () => {
     const processorId = `redisrestart-${runTag()}`;
-    const service = await ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: processorId, CLAIM_IDLE_MS: '3000', CLAIM_INTERVAL_MS: '1000' });
+    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, CLAIM_IDLE_MS: '3000', CLAIM_INTERVAL_MS: '1000' });
     await service.waitUntilConsuming();
     await service.waitForHealth((a) => a.status === 200 && a.body.redis === 'ok', 30_000, 'redis ok on /health');
 
@@ -56,32 +39,25 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     // The producer holds off while Redis is down (the test is about the service, not about the producer's retries).
     let resume: (() => void) | null = null;
     let paused: Promise<void> | null = null;
-    const pushing = pushFrames(producer, processorId, loadLfwImages(20), {
+    const pushing = pushFrames(rt.producer, processorId, loadLfwImages(20), {
       prefix,
       count: FRAMES,
       ratePerSecond: 8,
       onPushed: () => paused ?? undefined,
     });
 
-    await waitFor(
-      async () => {
-        const { once } = await tallyResults(client, ids);
-        if (once < 10) return undefined;
-        return (await queueState(client, processorId)).pending > 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 10, what: () => `10 results and frames in flight\n${service.tail()}` },
-    );
+    await waitForResultsWithFramesInFlight(rt.client, processorId, ids, 10, service);
     paused = new Promise<void>((done) => (resume = done));
-    await redis.restart({ signal: 'SIGKILL', downMs: 1500 });
+    await rt.redis.restart({ signal: 'SIGKILL', downMs: 1500 });
     (resume as (() => void) | null)?.();
     paused = null;
 
     await service.waitForLog('redis connection restored', 60_000);
     expect((await pushing).length).toBe(FRAMES);
-    const tally = await waitForResults(client, ids, 180_000, () => service.tail());
+    const tally = await waitForResults(rt.client, ids, 180_000, () => service.tail());
     expect(tally).toEqual({ missing: [], duplicated: {}, once: FRAMES });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
 
     // Still the same process, healthy again.
     expect(service.alive).toBe(true);
@@ -91,27 +67,27 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     expect(await service.ready()).toEqual({ status: 200, body: expect.objectContaining({ ready: true, consuming: true }) });
     expect(service.logsMatching((l) => l.level >= 50)).toEqual([]);
     await new Promise((done) => setTimeout(done, 1500));
-    expect(await tallyResults(client, ids)).toEqual({ missing: [], duplicated: {}, once: FRAMES });
+    expect(await tallyResults(rt.client, ids)).toEqual({ missing: [], duplicated: {}, once: FRAMES });
     expect(await service.terminate()).toEqual({ code: 0, signal: null });
   });
   it('SIGTERM while Redis is down: exits 0 within SHUTDOWN_TIMEOUT_S instead of waiting for Redis; a later run completes every frame once', async () => {
     const processorId = `outage-stop-${runTag()}`;
     const shutdownTimeoutS = 3;
-    const env = { REDIS_URL: redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(shutdownTimeoutS), CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
+    const env = { REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(shutdownTimeoutS), CLAIM_IDLE_MS: '2000', CLAIM_INTERVAL_MS: '500' };
     const first = await ServiceProcess.start(env, { label: 'first' });
     await first.waitUntilConsuming();
     // Fewer frames than CAPACITY: some in flight, and the read loop blocked in XREADGROUP for more.
     const prefix = `${processorId}-f`;
-    const frames = await pushFrames(producer, processorId, loadLfwImages(6), { prefix, count: 6 });
+    const frames = await pushFrames(rt.producer, processorId, loadLfwImages(6), { prefix, count: 6 });
     const ids = frames.map((f) => f.frameId);
-    await waitFor(async () => (await queueState(client, processorId)).pending > 0, {
+    await waitFor(async () => (await queueState(rt.client, processorId)).pending > 0, {
       timeoutMs: 120_000,
       intervalMs: 10,
       what: () => `frames in flight\n${first.tail()}`,
     });
 
     // Redis goes away (its append-only file keeps the queue), then the service is told to stop.
-    await redis.kill();
+    await rt.redis.kill();
     await first.waitForLog('redis connection error', 30_000);
     first.signal('SIGTERM');
     // Generous: the drain timeout plus closing (each connection gets 2 s to quit) on a noisy machine.
@@ -120,13 +96,13 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     expect(first.logsMatching('stopped')).toHaveLength(1);
 
     // Redis back, a new instance: whatever the first one left pending or unread is processed, once.
-    await redis.start();
+    await rt.redis.start();
     const second = await ServiceProcess.start(env, { label: 'second' });
     await second.waitUntilConsuming();
-    const tally = await waitForResults(client, ids, 180_000, () => second.tail());
+    const tally = await waitForResults(rt.client, ids, 180_000, () => second.tail());
     expect(tally).toEqual({ missing: [], duplicated: {}, once: ids.length });
-    expect(await waitForDrainedQueue(client, processorId)).toEqual({ length: 0, pending: 0 });
-    expect(await readStream(client, DEAD_LETTER_STREAM)).toEqual([]);
+    expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });
+    expect(await readStream(rt.client, DEAD_LETTER_STREAM)).toEqual([]);
     expect(await second.terminate()).toEqual({ code: 0, signal: null });
   });
 });

@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { CONFIG_SCHEMA } from '../../../src/infrastructure/config/config';
 import { FakeOrchestrator, type RecordedRequest } from '../../support/fake-orchestrator';
-import { describeWithLfw, loadLfwImages, pushFrames, queueStream, runTag, waitForDrainedQueue, waitForResults } from '../../support/frames';
-import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { ensureServiceBuilt, ServiceProcess, stopAllServices, waitFor } from '../../support/service-process';
+import { describeWithLfw, loadLfwImages, pushFrames, queueStream, runTag, waitForDrainedQueue } from '../../support/frames';
+import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
+import { ServiceProcess, waitFor } from '../../support/service-process';
 
 /**
  * Acceptance: the service registers with frame-buffer-v2 (the FakeOrchestrator
@@ -21,25 +20,11 @@ const CAPABILITIES = ['face_detection', 'face_recognition'];
 const paths = (requests: readonly RecordedRequest[]): string[] => requests.map((r) => `${r.method} ${r.path}`);
 
 describeWithLfw('service runtime: orchestrator registration', () => {
-  let redis: RedisServer;
-  let client: Redis;
+  const rt = useRuntimeRedis({ stopServicesAfterEach: true });
   const orchestrators: FakeOrchestrator[] = [];
 
-  beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer();
-    client = new Redis(redis.url);
-  });
-
-  afterEach(async () => {
-    await stopAllServices();
-  });
-
   afterAll(async () => {
-    await stopAllServices();
     await Promise.all(orchestrators.map((o) => o.close()));
-    client?.disconnect();
-    await redis?.dispose();
   });
 
   it('registers (409 → PUT over an existing registration), heartbeats, re-registers when forgotten, unregisters on SIGTERM and exits 0', async () => {
@@ -57,7 +42,7 @@ describeWithLfw('service runtime: orchestrator registration', () => {
     expect(stale.status).toBe(201);
     fake.clearRequests();
 
-    const service = await ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url, CAPACITY: '6', HEARTBEAT_INTERVAL_S: '0.5' });
+    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url, CAPACITY: '6', HEARTBEAT_INTERVAL_S: '0.5' });
     const registered = await service.waitForLog('registered with the orchestrator', 90_000);
     expect(registered).toEqual(expect.objectContaining({ processorId, outcome: 'updated' }));
 
@@ -119,18 +104,13 @@ describeWithLfw('service runtime: orchestrator registration', () => {
     const processorId = `down-${runTag()}`;
 
     // Frames already waiting before the service starts.
-    const frames = await pushFrames(client, processorId, loadLfwImages(6), { prefix: `${processorId}-f`, count: 6 });
-    const service = await ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url });
+    const frames = await pushFrames(rt.client, processorId, loadLfwImages(6), { prefix: `${processorId}-f`, count: 6 });
+    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url });
     await service.waitUntilConsuming();
 
-    const tally = await waitForResults(
-      client,
-      frames.map((f) => f.frameId),
-      120_000,
-      () => service.tail(),
-    );
+    const tally = await waitForFrameResults(rt.client, frames, service);
     expect(tally).toEqual({ missing: [], duplicated: {}, once: frames.length });
-    await waitForDrainedQueue(client, processorId);
+    await waitForDrainedQueue(rt.client, processorId);
     await service.waitForLog('registration failed; retrying', 30_000);
 
     // Not registered: alive and healthy, but not ready.
