@@ -1,7 +1,7 @@
 import type { FrameDelivery, FrameQueue } from '../ports/frame-queue';
 import type { ProcessorMetrics } from '../ports/frame-telemetry';
 import type { ProcessFrames } from '../use-cases/process-frames';
-import { describeError } from './describe-error';
+import { describeError, sleep } from './async-helpers';
 
 export interface ConsumerSettings {
   /** Frames in flight at most, across concurrent batches. */
@@ -30,8 +30,6 @@ export interface ConsumerStatus {
   /** Last time a read from the queue succeeded (ms since epoch), or null. */
   readonly lastReadOkMs: number | null;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The consume loop, in the spirit of BullMQ's worker: reads batches from the

@@ -1,6 +1,6 @@
 import type { Orchestrator, ProcessorRegistration } from '../ports/orchestrator';
 import type { ConsumerLogger } from './frame-consumer';
-import { describeError } from './describe-error';
+import { describeError, sleep } from './async-helpers';
 
 export interface LifecycleSettings {
   readonly heartbeatIntervalMs: number;
@@ -14,8 +14,6 @@ export interface RegistrationStatus {
   /** Whether the orchestrator answered the last call. */
   readonly orchestratorReachable: boolean;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Keeps the processor registered with frame-buffer-v2: registers in the

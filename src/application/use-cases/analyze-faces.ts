@@ -72,7 +72,7 @@ export class AnalyzeFaces {
     const detections = await measure('detect', images.length, () => this.ports.detector.detect(images));
     const located: LocatedFace[] = detections.flatMap((faces, imageIndex) => faces.map((detection) => ({ imageIndex, detection })));
 
-    const faces: AnalyzedFace[] = [];
+    const facesByImage: AnalyzedFace[][] = images.map(() => []);
     if (located.length > 0) {
       const image = (face: LocatedFace): RgbImage => images[face.imageIndex] as RgbImage;
       const landmarks = await measure('landmarks', located.length, () =>
@@ -96,7 +96,7 @@ export class AnalyzeFaces {
           const embedding = embeddingOf.get(i);
           const identity =
             embedding !== undefined && gallery.length > 0 ? matchIdentity(embedding, gallery, this.options.matchThreshold) : undefined;
-          faces.push({
+          facesByImage[f.imageIndex]!.push({
             box: f.detection.box,
             score: f.detection.score,
             landmarks: landmarks[i]!,
@@ -108,11 +108,7 @@ export class AnalyzeFaces {
       });
     }
 
-    return images.map((image, imageIndex) => ({
-      width: image.width,
-      height: image.height,
-      faces: faces.filter((_, i) => (located[i] as LocatedFace).imageIndex === imageIndex),
-    }));
+    return images.map((image, imageIndex) => ({ width: image.width, height: image.height, faces: facesByImage[imageIndex]! }));
   }
 
   private async embed(crops: readonly RgbImage[]): Promise<Embedding[]> {

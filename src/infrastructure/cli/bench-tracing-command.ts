@@ -21,6 +21,7 @@ import { listImages } from '../files/list-images';
 import type { LoadedModelSet } from '../onnx/model-set';
 import { OtelFrameTelemetry } from '../telemetry/otel-frame-telemetry';
 import { PrometheusMetrics } from '../telemetry/prometheus-metrics';
+import { percentile } from '../telemetry/stage-timings';
 import { setupTracing, type SamplerName, type Tracing } from '../telemetry/tracing';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
 
@@ -246,12 +247,6 @@ async function withGlobalContextManager<T>(enabled: boolean, run: () => Promise<
   }
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
 const signedPercent = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 
 /** `container` is the pipeline's composition (models loaded); the caller releases it. */
@@ -440,7 +435,7 @@ export async function benchTracingCommand(container: Container, config: Config, 
     let failed = false;
     for (const c of configurations) {
       const rs = results.get(c.name) as (RoundResult & { sampledParents: number })[];
-      const fps = median(rs.map((r) => r.framesPerSecond));
+      const fps = percentile(rs.map((r) => r.framesPerSecond), 50);
       summary.set(c.name, fps);
       const spans = rs.reduce((s, r) => s + r.spans, 0);
       const passed = rs.reduce((s, r) => s + r.tally.passedThrough, 0);
