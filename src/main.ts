@@ -64,6 +64,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       executionProvider: config.EXECUTION_PROVIDER,
       intraOpThreads: config.ORT_INTRA_OP_THREADS,
       interOpThreads: config.ORT_INTER_OP_THREADS,
+      graphOptimization: config.ORT_GRAPH_OPTIMIZATION,
       workers: inferenceWorkers(config),
     },
     { scoreThreshold: config.DETECTION_THRESHOLD, nmsIouThreshold: config.NMS_IOU_THRESHOLD, maxFacesPerImage: config.MAX_FACES_PER_IMAGE },

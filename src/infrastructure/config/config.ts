@@ -11,6 +11,8 @@ import {
   type Values,
 } from './env-schema';
 
+import { GRAPH_OPTIMIZATION_LEVELS } from '../onnx/inference-protocol';
+
 /** The package root (where models/ and samples/ are provisioned), independent of the working directory. */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -27,6 +29,11 @@ export const CONFIG_SCHEMA = {
   INFERENCE_WORKERS: integerVar('Inference worker threads, each with every model loaded (0 = one per core on cpu, 1 on cuda).', 0, 0, 64),
   ORT_INTRA_OP_THREADS: integerVar('Threads inside one ONNX operator, per worker (0 = one per core). Parallelism on CPU comes from INFERENCE_WORKERS.', 1, 0, 256),
   ORT_INTER_OP_THREADS: integerVar('Threads across independent ONNX operators.', 1, 1, 256),
+  ORT_GRAPH_OPTIMIZATION: enumVar(
+    'ONNX Runtime graph optimisation level; auto times extended and all on each model at load and keeps the faster (which one wins depends on the model and the CPU).',
+    'auto',
+    ['auto', ...GRAPH_OPTIMIZATION_LEVELS] as const,
+  ),
   DETECTION_THRESHOLD: numberVar('Minimum detector face probability.', 0.7, { min: 0, max: 1 }),
   NMS_IOU_THRESHOLD: numberVar('Overlap (IoU) above which the weaker of two face boxes is dropped.', 0.4, { min: 0, max: 1 }),
   MAX_FACES_PER_IMAGE: integerVar('Most faces reported per image.', 64, 1, 1000),

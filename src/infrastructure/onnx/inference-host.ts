@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput, SessionSettings, WorkerRequest, WorkerResponse } from './inference-protocol';
 
@@ -99,12 +100,19 @@ export class InferenceHost {
     return this.workers.length;
   }
 
-  /** Loads the model on every worker; reports the slowest load. */
-  async load(model: string, path: string, settings: SessionSettings): Promise<LoadedSession> {
-    const loaded = await Promise.all(this.workers.map((w) => w.request({ kind: 'load', model, path, settings })));
-    const sessions = loaded.map((response) => (response as { loaded: LoadedSession }).loaded);
-    const slowest = Math.max(...sessions.map((session) => session.loadSeconds));
-    return { ...(sessions[0] as LoadedSession), loadSeconds: slowest };
+  /**
+   * Loads the model on every worker. With `auto`, the first worker times the
+   * candidate levels and the others load the level it chose, so every worker
+   * runs the same graph. `loadSeconds` is the wall time until all are ready.
+   */
+  async load(model: string, path: string, settings: SessionSettings, probeDims: readonly number[]): Promise<LoadedSession> {
+    const started = performance.now();
+    const [first, ...rest] = this.workers as [InferenceWorker, ...InferenceWorker[]];
+    const loadOn = async (worker: InferenceWorker, workerSettings: SessionSettings): Promise<LoadedSession> =>
+      ((await worker.request({ kind: 'load', model, path, settings: workerSettings, probeDims })) as { loaded: LoadedSession }).loaded;
+    const chosen = await loadOn(first, settings);
+    await Promise.all(rest.map((worker) => loadOn(worker, { ...settings, graphOptimization: chosen.graphOptimization })));
+    return { ...chosen, loadSeconds: (performance.now() - started) / 1000 };
   }
 
   /**

@@ -1,8 +1,29 @@
 /** Messages between the event loop and the inference worker (plain, structured-clone-safe data). */
+
+/** ONNX Runtime's graph optimisation levels (`all` adds the NCHWc layout transform on CPU). */
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
+
+/**
+ * The levels `auto` times against each other. Which one is faster depends on
+ * the model and the CPU: on an AVX-512 Xeon `all` made the UltraFace detector
+ * 3.5× faster than `extended` but the MobileFaceNet embedder (PReLU after
+ * every convolution, which the NCHWc kernels cannot fuse) 2× slower (adr/0001).
+ */
+export const AUTO_CANDIDATES: readonly GraphOptimizationLevel[] = ['extended', 'all'];
+
 export interface SessionSettings {
   readonly executionProvider: 'cpu' | 'cuda';
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
+  /** A fixed level, or `auto`: time the candidates on `probeDims` at load and keep the fastest. */
+  readonly graphOptimization: GraphOptimizationLevel | 'auto';
+}
+
+/** One candidate level as timed at load: median wall time of one session.run on the probe input. */
+export interface LevelTiming {
+  readonly level: GraphOptimizationLevel;
+  readonly seconds: number;
 }
 
 export interface ValueInfo {
@@ -27,7 +48,15 @@ export interface RawImage {
 }
 
 export type WorkerRequest =
-  | { readonly kind: 'load'; readonly id: number; readonly model: string; readonly path: string; readonly settings: SessionSettings }
+  | {
+      readonly kind: 'load';
+      readonly id: number;
+      readonly model: string;
+      readonly path: string;
+      readonly settings: SessionSettings;
+      /** Shape of a one-item input, for timing the `auto` candidates. */
+      readonly probeDims: readonly number[];
+    }
   | { readonly kind: 'run'; readonly id: number; readonly model: string; readonly input: Float32Array; readonly dims: readonly number[] }
   | { readonly kind: 'run-images'; readonly id: number; readonly model: string; readonly images: readonly RawImage[]; readonly prep: ImagePreprocessing }
   | { readonly kind: 'release'; readonly id: number; readonly model: string };
@@ -39,6 +68,9 @@ export interface LoadedSession {
   readonly provider: 'cpu' | 'cuda';
   readonly fallbackReason: string | null;
   readonly loadSeconds: number;
+  readonly graphOptimization: GraphOptimizationLevel;
+  /** The candidates timed when the level was `auto` (empty for a fixed level). */
+  readonly levelTimings: readonly LevelTiming[];
 }
 
 export interface RunOutput {

@@ -10,13 +10,25 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { resizeRegion } from '../imaging/affine-warp';
 import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
-import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput, SessionSettings, ValueInfo, WorkerRequest, WorkerResponse } from './inference-protocol';
+import {
+  AUTO_CANDIDATES,
+  type GraphOptimizationLevel,
+  type ImagePreprocessing,
+  type LevelTiming,
+  type LoadedSession,
+  type RawImage,
+  type RunOutput,
+  type SessionSettings,
+  type ValueInfo,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './inference-protocol';
 
 const sessions = new Map<string, ort.InferenceSession>();
 
-const options = (settings: SessionSettings, provider: 'cpu' | 'cuda'): ort.InferenceSession.SessionOptions => ({
+const options = (settings: SessionSettings, provider: 'cpu' | 'cuda', level: GraphOptimizationLevel): ort.InferenceSession.SessionOptions => ({
   executionProviders: [provider],
-  graphOptimizationLevel: 'all',
+  graphOptimizationLevel: level,
   intraOpNumThreads: settings.intraOpThreads,
   interOpNumThreads: settings.interOpThreads,
 });
@@ -27,27 +39,84 @@ const valueInfo = (names: readonly string[], metadata: readonly ort.InferenceSes
     return { name, shape: meta && meta.isTensor ? [...meta.shape] : [] };
   });
 
-async function load(model: string, path: string, settings: SessionSettings): Promise<LoadedSession> {
-  const started = performance.now();
-  let provider = settings.executionProvider;
-  let fallbackReason: string | null = null;
-  let session: ort.InferenceSession;
+interface CreatedSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: 'cpu' | 'cuda';
+  readonly fallbackReason: string | null;
+}
+
+async function createSession(path: string, settings: SessionSettings, level: GraphOptimizationLevel): Promise<CreatedSession> {
+  const provider = settings.executionProvider;
   try {
-    session = await ort.InferenceSession.create(path, options(settings, provider));
+    return { session: await ort.InferenceSession.create(path, options(settings, provider, level)), provider, fallbackReason: null };
   } catch (error) {
     if (provider !== 'cuda') throw error;
-    fallbackReason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-    provider = 'cpu';
-    session = await ort.InferenceSession.create(path, options(settings, provider));
+    const fallbackReason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+    return { session: await ort.InferenceSession.create(path, options(settings, 'cpu', level)), provider: 'cpu', fallbackReason };
   }
-  sessions.set(model, session);
-  return {
-    inputs: valueInfo(session.inputNames, session.inputMetadata),
-    outputs: valueInfo(session.outputNames, session.outputMetadata),
-    provider,
-    fallbackReason,
-    loadSeconds: (performance.now() - started) / 1000,
-  };
+}
+
+/** Timed runs per candidate level, after one untimed warm-up run each (arena allocation, CUDA kernel selection). */
+const PROBE_RUNS = 3;
+
+/** A fixed pseudo-random input in [-1, 1): no model sees only zeros, and every load times the same data. */
+function probeInput(dims: readonly number[]): ort.Tensor {
+  const data = new Float32Array(dims.reduce((n, d) => n * d, 1));
+  let state = 0x9e3779b9;
+  for (let i = 0; i < data.length; i += 1) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    data[i] = state / 2 ** 31 - 1;
+  }
+  return new ort.Tensor('float32', data, dims);
+}
+
+/**
+ * Times every candidate on the same probe input, runs interleaved so that a
+ * burst of load on this shared machine hits all candidates alike; the median
+ * of each is its figure.
+ */
+async function timeLevels(candidates: ReadonlyArray<CreatedSession & { level: GraphOptimizationLevel }>, dims: readonly number[]): Promise<LevelTiming[]> {
+  const input = probeInput(dims);
+  const feeds = (session: ort.InferenceSession) => ({ [session.inputNames[0] as string]: input });
+  for (const { session } of candidates) await session.run(feeds(session));
+  const samples = candidates.map(() => [] as number[]);
+  for (let round = 0; round < PROBE_RUNS; round += 1) {
+    for (const [index, { session }] of candidates.entries()) {
+      const started = performance.now();
+      await session.run(feeds(session));
+      samples[index]?.push((performance.now() - started) / 1000);
+    }
+  }
+  return candidates.map(({ level }, index) => {
+    const sorted = [...(samples[index] as number[])].sort((a, b) => a - b);
+    return { level, seconds: sorted[Math.floor(sorted.length / 2)] as number };
+  });
+}
+
+async function load(model: string, path: string, settings: SessionSettings, probeDims: readonly number[]): Promise<LoadedSession> {
+  const started = performance.now();
+  const levels = settings.graphOptimization === 'auto' ? AUTO_CANDIDATES : [settings.graphOptimization];
+  const candidates: Array<CreatedSession & { level: GraphOptimizationLevel }> = [];
+  try {
+    for (const level of levels) candidates.push({ level, ...(await createSession(path, settings, level)) });
+    const levelTimings = candidates.length > 1 ? await timeLevels(candidates, probeDims) : [];
+    const fastest = levelTimings.reduce<LevelTiming | undefined>((best, t) => (best === undefined || t.seconds < best.seconds ? t : best), undefined);
+    const chosen = candidates.find((c) => c.level === (fastest?.level ?? levels[0])) as (typeof candidates)[number];
+    for (const candidate of candidates) if (candidate !== chosen) await candidate.session.release();
+    sessions.set(model, chosen.session);
+    return {
+      inputs: valueInfo(chosen.session.inputNames, chosen.session.inputMetadata),
+      outputs: valueInfo(chosen.session.outputNames, chosen.session.outputMetadata),
+      provider: chosen.provider,
+      fallbackReason: chosen.fallbackReason,
+      loadSeconds: (performance.now() - started) / 1000,
+      graphOptimization: chosen.level,
+      levelTimings,
+    };
+  } catch (error) {
+    for (const candidate of candidates) await candidate.session.release().catch(() => undefined);
+    throw error;
+  }
 }
 
 async function run(model: string, input: Float32Array, dims: readonly number[]): Promise<{ outputs: Record<string, RunOutput>; seconds: number }> {
@@ -87,7 +156,7 @@ port.on('message', (request: WorkerRequest) => {
     const transfer: ArrayBuffer[] = [];
     try {
       if (request.kind === 'load') {
-        response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings) };
+        response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings, request.probeDims) };
       } else if (request.kind === 'run' || request.kind === 'run-images') {
         const { input, dims } = request.kind === 'run' ? request : tensorFromImages(request.images, request.prep);
         const { outputs, seconds } = await run(request.model, input, dims);

@@ -5,6 +5,7 @@ import type { FaceEmbedder } from '../../application/ports/face-embedder';
 import type { LandmarkLocator } from '../../application/ports/landmark-locator';
 import { ArcFaceEmbedder } from './arcface-embedder';
 import { Landmark68Locator } from './landmark68-locator';
+import { channelsOf } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { InferenceHost } from './inference-host';
 import { OnnxModel, type InferenceSettings, type Logger } from './onnx-session';
@@ -96,7 +97,7 @@ export async function loadModelSet(
   const manifest = await readManifest(modelDir);
   const host = new InferenceHost(inference.workers);
   const load = (role: string, spec: ModelSpec): Promise<OnnxModel> =>
-    OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host).catch((error: unknown) => {
+    OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host, [1, channelsOf(spec), spec.height, spec.width]).catch((error: unknown) => {
       throw new ModelSetError(`cannot load ${role} model ${spec.file}: ${error instanceof Error ? error.message : String(error)}`);
     });
   let models: OnnxModel[];
@@ -105,6 +106,16 @@ export async function loadModelSet(
   } catch (error) {
     await host.terminate();
     throw error;
+  }
+  for (const model of models) {
+    logger.info('model ready', {
+      model: model.name,
+      graphOptimization: model.graphOptimization,
+      ...(model.levelTimings.length > 0
+        ? { probeMsPerRun: Object.fromEntries(model.levelTimings.map((t) => [t.level, Number((t.seconds * 1000).toFixed(2))])) }
+        : {}),
+      loadSeconds: Number(model.loadSeconds.toFixed(3)),
+    });
   }
   const [detectorModel, landmarkModel, embedderModel] = models as [OnnxModel, OnnxModel, OnnxModel];
   const detector = pick<FaceDetector>('detector', detectorModel, manifest.detector, [

@@ -1,5 +1,5 @@
 import type { InferenceHost } from './inference-host';
-import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput } from './inference-protocol';
+import type { GraphOptimizationLevel, ImagePreprocessing, LevelTiming, LoadedSession, RawImage, RunOutput } from './inference-protocol';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -8,6 +8,8 @@ export interface InferenceSettings {
   /** Threads inside one operator (0 = ONNX Runtime's default: one per core). */
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
+  /** A fixed ONNX Runtime graph optimisation level, or `auto` (timed per model at load). */
+  readonly graphOptimization: GraphOptimizationLevel | 'auto';
 }
 
 export interface Logger {
@@ -36,8 +38,16 @@ export class OnnxModel {
     private readonly observers: ModelRunObserver[],
   ) {}
 
-  static async load(name: string, path: string, settings: InferenceSettings, logger: Logger, host: InferenceHost): Promise<OnnxModel> {
-    const session = await host.load(name, path, settings);
+  /** `probeDims`: the shape of a one-item input, on which `auto` times the optimisation levels. */
+  static async load(
+    name: string,
+    path: string,
+    settings: InferenceSettings,
+    logger: Logger,
+    host: InferenceHost,
+    probeDims: readonly number[],
+  ): Promise<OnnxModel> {
+    const session = await host.load(name, path, settings, probeDims);
     if (session.fallbackReason !== null && !cudaFallbackWarned) {
       cudaFallbackWarned = true;
       logger.warn('CUDA execution provider unavailable; running on CPU', { reason: session.fallbackReason });
@@ -51,6 +61,15 @@ export class OnnxModel {
 
   get loadSeconds(): number {
     return this.session.loadSeconds;
+  }
+
+  /** The graph optimisation level the sessions run with (chosen at load when the setting was `auto`). */
+  get graphOptimization(): GraphOptimizationLevel {
+    return this.session.graphOptimization;
+  }
+
+  get levelTimings(): readonly LevelTiming[] {
+    return this.session.levelTimings;
   }
 
   get outputNames(): readonly string[] {

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-faces';
+import type { AnalyzedFace } from '../../../src/domain/face';
+import { loadConfig } from '../../../src/infrastructure/config/config';
+import { AUTO_CANDIDATES } from '../../../src/infrastructure/onnx/inference-protocol';
+import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';
+import { describeLfw, readLfwImage } from '../../support/lfw';
+import { analysisOf, startPipeline } from '../../support/pipeline';
+
+const config = loadConfig({});
+const quietLogger = { info: () => undefined, warn: () => undefined };
+const detection = { scoreThreshold: 0.7, nmsIouThreshold: 0.4, maxFacesPerImage: 64 };
+
+const loadWith = (graphOptimization: 'auto' | 'basic', workers: number): Promise<LoadedModelSet> =>
+  loadModelSet(config.MODEL_DIR, { executionProvider: 'cpu', intraOpThreads: 1, interOpThreads: 1, graphOptimization, workers }, detection, quietLogger);
+
+describe('ORT_GRAPH_OPTIMIZATION', () => {
+  it('auto times every candidate level on each model and keeps the fastest, on every worker', async () => {
+    const set = await loadWith('auto', 2);
+    try {
+      for (const model of set.models) {
+        expect(model.levelTimings.map((t) => t.level)).toEqual([...AUTO_CANDIDATES]);
+        for (const timing of model.levelTimings) expect(timing.seconds).toBeGreaterThan(0);
+        const fastest = [...model.levelTimings].sort((a, b) => a.seconds - b.seconds)[0];
+        expect(model.graphOptimization).toBe(fastest?.level);
+        // Probing is part of getting ready, and must stay well within the 5 s start-up budget.
+        expect(model.loadSeconds).toBeLessThan(5);
+      }
+    } finally {
+      await set.release();
+    }
+  });
+
+  it('a fixed level is used as given, without probing', async () => {
+    const set = await loadWith('basic', 1);
+    try {
+      for (const model of set.models) {
+        expect(model.graphOptimization).toBe('basic');
+        expect(model.levelTimings).toEqual([]);
+      }
+    } finally {
+      await set.release();
+    }
+  });
+});
+
+describeLfw('every graph optimisation level computes the same faces', () => {
+  const faceNumbers = (face: AnalyzedFace): number[] => [face.box.x1, face.box.y1, face.box.x2, face.box.y2, face.score, ...face.landmarks.flatMap((p) => [p.x, p.y])];
+  const maxAbsDiff = (a: readonly number[] | Float32Array, b: readonly number[] | Float32Array): number =>
+    Array.from(a).reduce((max, value, i) => Math.max(max, Math.abs(value - (b[i] as number))), 0);
+
+  it('extended and all agree to 1e-4 on boxes, landmarks and embeddings', async () => {
+    const images = [await readLfwImage('Colin_Powell', 1), await readLfwImage('Andre_Agassi', 1)];
+    const analyses: ImageAnalysis[][] = [];
+    for (const level of ['extended', 'all'] as const) {
+      const pipeline = await startPipeline({ ORT_GRAPH_OPTIMIZATION: level });
+      try {
+        analyses.push((await pipeline.analyze.execute(images)).map(analysisOf));
+      } finally {
+        await pipeline.release();
+      }
+    }
+    const [extended, all] = analyses as [ImageAnalysis[], ImageAnalysis[]];
+    extended.forEach((analysis, i) => {
+      const other = all[i] as ImageAnalysis;
+      expect(analysis.faces.length).toBeGreaterThan(0);
+      expect(other.faces).toHaveLength(analysis.faces.length);
+      analysis.faces.forEach((face, k) => {
+        const twin = other.faces[k] as AnalyzedFace;
+        expect(maxAbsDiff(faceNumbers(face), faceNumbers(twin))).toBeLessThan(1e-4);
+        expect(face.embedding).toBeDefined();
+        expect(maxAbsDiff(face.embedding as Float32Array, twin.embedding as Float32Array)).toBeLessThan(1e-4);
+      });
+    });
+  });
+});
