@@ -17,7 +17,6 @@ import { InMemoryIdentityGallery, readGalleryFolder } from './infrastructure/gal
 import { HealthServer } from './infrastructure/http/health/health-server';
 import { HttpOrchestrator } from './infrastructure/http/orchestrator/http-orchestrator';
 import { SharpImageDecoder } from './infrastructure/imaging/sharp-image-decoder';
-import { ArcFaceTemplateAligner } from './infrastructure/imaging/template-aligner';
 import { createLogger, type AppLogger } from './infrastructure/logging/logger';
 import { loadModelSet, type LoadedModelSet } from './infrastructure/onnx/model-set';
 import type { ModelRunObserver } from './infrastructure/onnx/onnx-session';
@@ -77,7 +76,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   container.bind(TOKENS.FaceDetector).toConstantValue(modelSet.detector);
   container.bind(TOKENS.LandmarkLocator).toConstantValue(modelSet.landmarks);
   container.bind(TOKENS.FaceEmbedder).toConstantValue(modelSet.embedder);
-  container.bind(TOKENS.FaceAligner).toConstantValue(new ArcFaceTemplateAligner());
+  container.bind(TOKENS.FaceAligner).toConstantValue(modelSet.aligner);
   if (overrides.instrumentation) container.bind(TOKENS.PipelineInstrumentation).toConstantValue(overrides.instrumentation);
   container.bind(TOKENS.AnalyzeFacesOptions).toConstantValue(analyzeFacesOptions(config));
   container.bind(TOKENS.AnalyzeFaces).toDynamicValue(() => buildAnalyzeFaces(container));

@@ -8,5 +8,5 @@ export interface FaceToAlign {
 
 export interface FaceAligner {
   /** Crops every face onto the embedder's canonical template. */
-  align(faces: readonly FaceToAlign[]): RgbImage[];
+  align(faces: readonly FaceToAlign[]): Promise<RgbImage[]>;
 }

@@ -12,6 +12,17 @@ export interface DecoderLimits {
 }
 
 /**
+ * A copy of the pixels in shared memory: the inference workers that resize,
+ * crop and align them read them in place, where a plain buffer would be
+ * copied into every message (adr/0001).
+ */
+function inSharedMemory(pixels: Uint8Array): Uint8Array {
+  const shared = new Uint8Array(new SharedArrayBuffer(pixels.length));
+  shared.set(pixels);
+  return shared;
+}
+
+/**
  * Decodes JPEG, PNG, WebP (and whatever else libvips reads) into 8-bit sRGB:
  * EXIF orientation applied, alpha dropped, grey and CMYK converted.
  */
@@ -43,7 +54,7 @@ export class SharpImageDecoder implements ImageDecoder {
           }),
         );
       }
-      return success({ width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
+      return success({ width: info.width, height: info.height, data: inSharedMemory(data) });
     } catch (error) {
       return failure(this.classify(error, bytes.length));
     }

@@ -1,7 +1,6 @@
 import { l2Normalise, type Embedding } from '../../domain/embedding';
 import type { RgbImage } from '../../domain/image';
 import type { FaceEmbedder } from '../../application/ports/face-embedder';
-import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { tensorData, type OnnxModel } from './onnx-session';
 
@@ -21,11 +20,10 @@ export class ArcFaceEmbedder implements FaceEmbedder {
 
   async embed(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
     if (alignedFaces.length === 0) return [];
-    const { width, height } = this.input;
-    const channels = channelsOf(this.input);
-    const tensor = new Float32Array(alignedFaces.length * channels * width * height);
-    alignedFaces.forEach((face, index) => packIntoTensor(face, this.input, tensor, index));
-    const output = await this.model.run(tensor, [alignedFaces.length, channels, height, width]);
+    const output = await this.model.runImages(
+      alignedFaces.map((image) => ({ image })),
+      this.input,
+    );
     const values = tensorData(output, this.model.outputNames[0]);
     const size = values.length / alignedFaces.length;
     return alignedFaces.map((_, index) => l2Normalise(values.subarray(index * size, (index + 1) * size)));

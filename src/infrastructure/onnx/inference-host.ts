@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { ImagePreprocessing, LoadedSession, RawImage, RunOutput, SessionSettings, WorkerRequest, WorkerResponse } from './inference-protocol';
+import type { TensorLayout, TensorSource } from '../imaging/tensor-from-images';
+import type { LoadedSession, RawImage, RunOutput, SessionSettings, WarpItem, WorkerRequest, WorkerResponse } from './inference-protocol';
 
 type Pending = { resolve: (response: WorkerResponse) => void; reject: (error: Error) => void };
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -24,11 +25,22 @@ export interface RunResult {
   readonly seconds: number;
 }
 
-type RunRequest = Extract<Request, { kind: 'run' | 'run-images' }>;
-
-async function runOn(worker: InferenceWorker, message: RunRequest): Promise<RunResult> {
-  const transfer = message.kind === 'run' ? [message.input.buffer as ArrayBuffer] : [];
-  return (await worker.request(message, transfer)) as unknown as RunResult;
+/** Joins the outputs of a batch that ran in parts, in order; the batch took as long as its slowest part. */
+function mergeRunResults(parts: readonly RunResult[]): RunResult {
+  if (parts.length === 1) return parts[0] as RunResult;
+  const outputs: Record<string, RunOutput> = {};
+  for (const name of Object.keys(parts[0]?.outputs ?? {})) {
+    const pieces = parts.map((r) => r.outputs[name] as RunOutput);
+    const data = new Float32Array(pieces.reduce((n, p) => n + p.data.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      data.set(piece.data, offset);
+      offset += piece.data.length;
+    }
+    const firstPiece = pieces[0] as RunOutput;
+    outputs[name] = { data, dims: [pieces.reduce((n, p) => n + (p.dims[0] ?? 0), 0), ...firstPiece.dims.slice(1)] };
+  }
+  return { outputs, seconds: Math.max(...parts.map((r) => r.seconds)) };
 }
 
 /** One inference worker thread and the requests it has not answered yet. */
@@ -62,7 +74,7 @@ class InferenceWorker {
     return this.failure !== null;
   }
 
-  request(message: Request, transfer: ArrayBuffer[] = []): Promise<WorkerResponse> {
+  request(message: Request): Promise<WorkerResponse> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId;
     this.nextId += 1;
@@ -71,7 +83,7 @@ class InferenceWorker {
         resolve: (response) => (response.ok ? resolvePromise(response) : reject(new Error(response.error))),
         reject,
       });
-      this.worker.postMessage({ ...message, id } as WorkerRequest, transfer);
+      this.worker.postMessage({ ...message, id } as WorkerRequest);
     });
   }
 
@@ -116,65 +128,49 @@ export class InferenceHost {
   }
 
   /**
-   * Runs one batch. When several workers are idle the batch is split along
-   * its first dimension and the parts run side by side (every model here is
-   * batch-major in and out). `seconds` is the wall time spent in session.run.
-   * `input`'s buffer is transferred to a worker: do not reuse it.
+   * Runs the model on a batch built in the workers from `sources` (each an
+   * image, or a region of one, resized and normalised to `layout`). When
+   * several workers are idle the batch is split along its first dimension and
+   * the parts run side by side (every model here is batch-major in and out).
+   * `seconds` is the wall time spent in session.run.
    */
-  async run(model: string, input: Float32Array, dims: readonly number[]): Promise<RunResult> {
-    const batch = dims[0] ?? 1;
-    const itemSize = input.length / batch;
-    return this.spread(batch, (worker, first, count) =>
-      runOn(worker, { kind: 'run', model, input: count === batch ? input : input.slice(first * itemSize, (first + count) * itemSize), dims: [count, ...dims.slice(1)] }),
+  async runImages(model: string, sources: readonly TensorSource[], layout: TensorLayout): Promise<RunResult> {
+    const parts = await this.spread(sources.length, async (worker, first, count) =>
+      (await worker.request({ kind: 'run-images', model, sources: sources.slice(first, first + count), layout })) as Extract<WorkerResponse, { outputs: unknown }>,
     );
+    return mergeRunResults(parts);
+  }
+
+  /** Cuts `width` × `height` crops in the workers, split over idle ones; the crops come back in shared memory. */
+  async warp(items: readonly WarpItem[], width: number, height: number): Promise<RawImage[]> {
+    const parts = await this.spread(items.length, async (worker, first, count) =>
+      ((await worker.request({ kind: 'warp', items: items.slice(first, first + count), width, height })) as Extract<WorkerResponse, { crops: unknown }>).crops,
+    );
+    return parts.flat();
   }
 
   /**
-   * Like run, but the workers build the input tensor from whole images
-   * (resize + normalise), so that work runs in parallel off the event loop.
-   * The images are copied to the workers, not transferred: the caller keeps them.
+   * Sends `count` items to one worker, or, when several workers are idle,
+   * splits them into consecutive parts that run side by side. Parts come
+   * back in item order.
    */
-  async runImages(model: string, images: readonly RawImage[], prep: ImagePreprocessing): Promise<RunResult> {
-    return this.spread(images.length, (worker, first, count) =>
-      runOn(worker, { kind: 'run-images', model, images: images.slice(first, first + count), prep }),
-    );
-  }
-
-  /**
-   * Sends a batch to one worker, or, when several workers are idle, splits it
-   * along its first dimension and runs the parts side by side (every model
-   * here is batch-major in and out). `seconds` is the wall time in session.run.
-   */
-  private async spread(batch: number, send: (worker: InferenceWorker, first: number, count: number) => Promise<RunResult>): Promise<RunResult> {
+  private async spread<T>(count: number, send: (worker: InferenceWorker, first: number, count: number) => Promise<T>): Promise<T[]> {
     const live = this.workers.filter((w) => !w.failed);
     const idle = live.filter((w) => w.queued === 0);
-    const parts = Math.min(batch, idle.length);
+    const parts = Math.min(count, idle.length);
     if (parts <= 1) {
       const worker = live.reduce((best, w) => (w.queued < best.queued ? w : best), live[0] ?? (this.workers[0] as InferenceWorker));
-      return send(worker, 0, batch);
+      return [await send(worker, 0, count)];
     }
     let first = 0;
-    const results = await Promise.all(
+    return Promise.all(
       idle.slice(0, parts).map((worker, i) => {
-        const count = Math.floor(batch / parts) + (i < batch % parts ? 1 : 0);
-        const part = send(worker, first, count);
-        first += count;
+        const size = Math.floor(count / parts) + (i < count % parts ? 1 : 0);
+        const part = send(worker, first, size);
+        first += size;
         return part;
       }),
     );
-    const outputs: Record<string, RunOutput> = {};
-    for (const name of Object.keys(results[0]?.outputs ?? {})) {
-      const pieces = results.map((r) => r.outputs[name] as RunOutput);
-      const data = new Float32Array(pieces.reduce((n, p) => n + p.data.length, 0));
-      let offset = 0;
-      for (const piece of pieces) {
-        data.set(piece.data, offset);
-        offset += piece.data.length;
-      }
-      const firstPiece = pieces[0] as RunOutput;
-      outputs[name] = { data, dims: [pieces.reduce((n, p) => n + (p.dims[0] ?? 0), 0), ...firstPiece.dims.slice(1)] };
-    }
-    return { outputs, seconds: Math.max(...results.map((r) => r.seconds)) };
   }
 
   async release(model: string): Promise<void> {

@@ -1,4 +1,6 @@
 /** Messages between the event loop and the inference worker (plain, structured-clone-safe data). */
+import type { AffineMatrix } from '../../domain/alignment';
+import type { TensorLayout, TensorSource } from '../imaging/tensor-from-images';
 
 /** ONNX Runtime's graph optimisation levels (`all` adds the NCHWc layout transform on CPU). */
 export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
@@ -32,19 +34,20 @@ export interface ValueInfo {
   readonly shape: ReadonlyArray<number | string>;
 }
 
-/** How the worker turns whole images into the model's input tensor (resize + normalise). */
-export interface ImagePreprocessing {
-  readonly width: number;
-  readonly height: number;
-  readonly channelOrder: 'rgb' | 'bgr' | 'gray';
-  readonly mean: number;
-  readonly std: number;
-}
-
+/**
+ * Pixels cross to the workers as plain data. Decoded images live in shared
+ * memory (SharedArrayBuffer), so posting them shares rather than copies them.
+ */
 export interface RawImage {
   readonly width: number;
   readonly height: number;
   readonly data: Uint8Array;
+}
+
+/** One crop to cut: output pixel centres map into `image` through `toSource`. */
+export interface WarpItem {
+  readonly image: RawImage;
+  readonly toSource: AffineMatrix;
 }
 
 export type WorkerRequest =
@@ -57,8 +60,8 @@ export type WorkerRequest =
       /** Shape of a one-item input, for timing the `auto` candidates. */
       readonly probeDims: readonly number[];
     }
-  | { readonly kind: 'run'; readonly id: number; readonly model: string; readonly input: Float32Array; readonly dims: readonly number[] }
-  | { readonly kind: 'run-images'; readonly id: number; readonly model: string; readonly images: readonly RawImage[]; readonly prep: ImagePreprocessing }
+  | { readonly kind: 'run-images'; readonly id: number; readonly model: string; readonly sources: readonly TensorSource[]; readonly layout: TensorLayout }
+  | { readonly kind: 'warp'; readonly id: number; readonly items: readonly WarpItem[]; readonly width: number; readonly height: number }
   | { readonly kind: 'release'; readonly id: number; readonly model: string };
 
 export interface LoadedSession {
@@ -81,5 +84,6 @@ export interface RunOutput {
 export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly loaded: LoadedSession }
   | { readonly id: number; readonly ok: true; readonly outputs: Readonly<Record<string, RunOutput>>; readonly seconds: number }
+  | { readonly id: number; readonly ok: true; readonly crops: readonly RawImage[] }
   | { readonly id: number; readonly ok: true; readonly released: true }
   | { readonly id: number; readonly ok: false; readonly error: string };

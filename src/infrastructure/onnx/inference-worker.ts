@@ -1,22 +1,24 @@
 /**
- * The inference worker: owns every ONNX Runtime session of the process.
+ * The inference worker: owns every ONNX Runtime session of the process, and
+ * the per-pixel work that feeds them (resize, crop, alignment warp, packing).
  * onnxruntime-node runs session.run synchronously on the calling thread, so
- * running it here keeps the event loop (HTTP health, Redis, pre-processing)
- * responsive, and lets pre-processing of the next batch overlap inference.
- * Requests are served one at a time, in order: a FIFO inference queue.
+ * running it here keeps the event loop (HTTP health, Redis) responsive; doing
+ * the pixel work here too spreads it over every core instead of serialising
+ * it on the event loop (adr/0001). Requests are served one at a time, in
+ * order: a FIFO queue.
  */
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { resizeRegion } from '../imaging/affine-warp';
-import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
+import { warpAffine } from '../imaging/affine-warp';
+import { tensorFromImages } from '../imaging/tensor-from-images';
 import {
   AUTO_CANDIDATES,
   type GraphOptimizationLevel,
-  type ImagePreprocessing,
   type LevelTiming,
   type LoadedSession,
   type RawImage,
+  type WarpItem,
   type RunOutput,
   type SessionSettings,
   type ValueInfo,
@@ -134,16 +136,9 @@ async function run(model: string, input: Float32Array, dims: readonly number[]):
   return { outputs, seconds };
 }
 
-/** Stretches each whole image to the model input and packs the batch (done here so it runs on every worker in parallel). */
-function tensorFromImages(images: readonly RawImage[], prep: ImagePreprocessing): { input: Float32Array; dims: number[] } {
-  const channels = channelsOf(prep);
-  const input = new Float32Array(images.length * channels * prep.width * prep.height);
-  const resized = new Uint8Array(prep.width * prep.height * 3);
-  images.forEach((image, index) => {
-    const whole = { x: 0, y: 0, width: image.width, height: image.height };
-    packIntoTensor(resizeRegion(image, whole, prep.width, prep.height, resized), prep, input, index);
-  });
-  return { input, dims: [images.length, channels, prep.height, prep.width] };
+/** Cuts every crop into shared memory: the caller reads it without a copy, and may post it back to a worker the same way. */
+function warp(items: readonly WarpItem[], width: number, height: number): RawImage[] {
+  return items.map(({ image, toSource }) => warpAffine(image, toSource, width, height, new Uint8Array(new SharedArrayBuffer(width * height * 3))));
 }
 
 const port = parentPort;
@@ -157,11 +152,13 @@ port.on('message', (request: WorkerRequest) => {
     try {
       if (request.kind === 'load') {
         response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings, request.probeDims) };
-      } else if (request.kind === 'run' || request.kind === 'run-images') {
-        const { input, dims } = request.kind === 'run' ? request : tensorFromImages(request.images, request.prep);
+      } else if (request.kind === 'run-images') {
+        const { input, dims } = tensorFromImages(request.sources, request.layout);
         const { outputs, seconds } = await run(request.model, input, dims);
         for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
         response = { id: request.id, ok: true, outputs, seconds };
+      } else if (request.kind === 'warp') {
+        response = { id: request.id, ok: true, crops: warp(request.items, request.width, request.height) };
       } else {
         await sessions.get(request.model)?.release();
         sessions.delete(request.model);

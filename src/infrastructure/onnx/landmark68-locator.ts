@@ -1,16 +1,13 @@
-import { invertAffine, rectangleToOutput } from '../../domain/alignment';
 import type { BoundingBox, Point } from '../../domain/geometry';
 import { fivePointsFromSixtyEight, type FivePointLandmarks } from '../../domain/landmarks';
 import type { FaceRegion, LandmarkLocator } from '../../application/ports/landmark-locator';
-import { warpAffine } from '../imaging/affine-warp';
-import { channelsOf, packIntoTensor } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { tensorData, type OnnxModel } from './onnx-session';
 
 /**
- * 68-point landmark regressor: the face box is cropped, resized to the
- * model's input, and the model returns 136 values, (x, y) pairs normalised to
- * the crop.
+ * 68-point landmark regressor: the face box is cropped and resized to the
+ * model's input (in the inference workers), and the model returns 136
+ * values, (x, y) pairs normalised to the crop.
  */
 export class Landmark68Locator implements LandmarkLocator {
   static readonly family = 'landmark68';
@@ -19,27 +16,21 @@ export class Landmark68Locator implements LandmarkLocator {
     return model.outputShape().at(-1) === 136;
   }
 
-  private readonly resized: Uint8Array;
-
   constructor(
     private readonly model: OnnxModel,
     private readonly input: ModelInput,
-  ) {
-    this.resized = new Uint8Array(input.width * input.height * 3);
-  }
+  ) {}
 
   async locate(faces: readonly FaceRegion[]): Promise<FivePointLandmarks[]> {
     if (faces.length === 0) return [];
-    const { width, height } = this.input;
-    const channels = channelsOf(this.input);
-    const tensor = new Float32Array(faces.length * channels * width * height);
-    const crops = faces.map((face, index) => {
-      const crop = cropInside(face.box, face.image.width, face.image.height);
-      const toSource = invertAffine(rectangleToOutput(crop.x1, crop.y1, crop.x2 - crop.x1, crop.y2 - crop.y1, width, height));
-      packIntoTensor(warpAffine(face.image, toSource, width, height, this.resized), this.input, tensor, index);
-      return crop;
-    });
-    const output = await this.model.run(tensor, [faces.length, channels, height, width]);
+    const crops = faces.map((face) => cropInside(face.box, face.image.width, face.image.height));
+    const output = await this.model.runImages(
+      faces.map((face, index) => {
+        const crop = crops[index] as BoundingBox;
+        return { image: face.image, region: { x: crop.x1, y: crop.y1, width: crop.x2 - crop.x1, height: crop.y2 - crop.y1 } };
+      }),
+      this.input,
+    );
     const values = tensorData(output, this.model.outputNames[0]);
     const perFace = values.length / faces.length;
     return crops.map((crop, index) => {

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FaceAligner } from '../../application/ports/face-aligner';
 import type { FaceDetector } from '../../application/ports/face-detector';
 import type { FaceEmbedder } from '../../application/ports/face-embedder';
 import type { LandmarkLocator } from '../../application/ports/landmark-locator';
 import { ArcFaceEmbedder } from './arcface-embedder';
 import { Landmark68Locator } from './landmark68-locator';
+import { ArcFaceTemplateAligner } from '../imaging/template-aligner';
 import { channelsOf } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { InferenceHost } from './inference-host';
@@ -36,6 +38,8 @@ export interface LoadedModelSet {
   readonly manifest: ModelManifest;
   readonly detector: FaceDetector;
   readonly landmarks: LandmarkLocator;
+  /** Crops faces onto the template the embedder was trained on; runs on the same worker pool. */
+  readonly aligner: FaceAligner;
   readonly embedder: FaceEmbedder;
   readonly models: readonly OnnxModel[];
   /** Releases every session and stops the inference worker. */
@@ -131,6 +135,7 @@ export async function loadModelSet(
     manifest,
     detector,
     landmarks,
+    aligner: new ArcFaceTemplateAligner(host),
     embedder,
     models,
     release: async () => {

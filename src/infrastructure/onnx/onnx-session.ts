@@ -1,5 +1,6 @@
 import type { InferenceHost } from './inference-host';
-import type { GraphOptimizationLevel, ImagePreprocessing, LevelTiming, LoadedSession, RawImage, RunOutput } from './inference-protocol';
+import type { TensorLayout, TensorSource } from '../imaging/tensor-from-images';
+import type { GraphOptimizationLevel, LevelTiming, LoadedSession, RunOutput } from './inference-protocol';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -89,17 +90,14 @@ export class OnnxModel {
     return this.session.outputs[index]?.shape ?? [];
   }
 
-  /** Runs one batch in the worker. `input` is handed over to the worker: do not reuse it. */
-  async run(input: Float32Array, dims: readonly number[]): Promise<Readonly<Record<string, RunOutput>>> {
-    const { outputs, seconds } = await this.host.run(this.name, input, dims);
-    for (const observer of this.observers) observer.onRun(this.name, dims[0] as number, seconds);
-    return outputs;
-  }
-
-  /** Runs the model on whole images; the inference workers resize and normalise them. */
-  async runImages(images: readonly RawImage[], prep: ImagePreprocessing): Promise<Readonly<Record<string, RunOutput>>> {
-    const { outputs, seconds } = await this.host.runImages(this.name, images, prep);
-    for (const observer of this.observers) observer.onRun(this.name, images.length, seconds);
+  /**
+   * Runs the model on images, or regions of them: the workers resize and
+   * normalise them into the input batch, reading the pixels in place when
+   * they are in shared memory.
+   */
+  async runImages(sources: readonly TensorSource[], layout: TensorLayout): Promise<Readonly<Record<string, RunOutput>>> {
+    const { outputs, seconds } = await this.host.runImages(this.name, sources, layout);
+    for (const observer of this.observers) observer.onRun(this.name, sources.length, seconds);
     return outputs;
   }
 

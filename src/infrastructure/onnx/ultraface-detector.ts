@@ -36,7 +36,10 @@ export class UltraFaceDetector implements FaceDetector {
 
   async detect(images: readonly RgbImage[]): Promise<FaceDetection[][]> {
     if (images.length === 0) return [];
-    const outputs = await this.model.runImages(images, this.input);
+    const outputs = await this.model.runImages(
+      images.map((image) => ({ image })),
+      this.input,
+    );
     const scores = tensorData(outputs, 'scores');
     const boxes = tensorData(outputs, 'boxes');
     const anchors = scores.length / 2 / images.length;

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { ARCFACE_CROP_SIZE, arcFaceAlignment, invertAffine } from '../../../src/domain/alignment';
+import type { FivePointLandmarks } from '../../../src/domain/landmarks';
+import { loadConfig } from '../../../src/infrastructure/config/config';
+import { warpAffine } from '../../../src/infrastructure/imaging/affine-warp';
+import { SharpImageDecoder } from '../../../src/infrastructure/imaging/sharp-image-decoder';
+import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';
+import { describeLfw, readLfwImage } from '../../support/lfw';
+
+const config = loadConfig({});
+
+/** Realm-independent: buffers posted back by a worker come from Node's main realm, not the test's sandbox. */
+const isShared = (bytes: Uint8Array): boolean => Object.prototype.toString.call(bytes.buffer) === '[object SharedArrayBuffer]';
+
+describeLfw('alignment on the inference worker pool', () => {
+  let modelSet: LoadedModelSet;
+
+  beforeAll(async () => {
+    modelSet = await loadModelSet(
+      config.MODEL_DIR,
+      { executionProvider: 'cpu', intraOpThreads: 1, interOpThreads: 1, graphOptimization: 'extended', workers: 2 },
+      { scoreThreshold: 0.7, nmsIouThreshold: 0.4, maxFacesPerImage: 64 },
+      { info: () => undefined, warn: () => undefined },
+    );
+  });
+
+  afterAll(async () => {
+    await modelSet?.release();
+  });
+
+  it('cuts, split over two workers, the very crops the in-process warp cuts, in shared memory and in order', async () => {
+    const decoder = new SharpImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, minSide: config.MIN_IMAGE_SIDE });
+    const people = ['Colin_Powell', 'Angelina_Jolie', 'Ariel_Sharon', 'Gloria_Macapagal_Arroyo', 'Andre_Agassi'];
+    const decoded = await decoder.decode(await Promise.all(people.map((person) => readLfwImage(person))));
+    const images = decoded.map((outcome) => {
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    });
+    // Decoded pixels are shared with the workers rather than copied into each message.
+    for (const image of images) expect(isShared(image.data)).toBe(true);
+
+    const detections = await modelSet.detector.detect(images);
+    const faces = detections.flatMap((found, i) => found.map((d) => ({ image: images[i]!, box: d.box })));
+    expect(faces.length).toBeGreaterThanOrEqual(people.length);
+    const landmarks: FivePointLandmarks[] = await modelSet.landmarks.locate(faces);
+    const toAlign = faces.map((face, i) => ({ image: face.image, landmarks: landmarks[i]! }));
+
+    const crops = await modelSet.aligner.align(toAlign);
+    expect(crops).toHaveLength(toAlign.length);
+    crops.forEach((crop, i) => {
+      const { image, landmarks: points } = toAlign[i]!;
+      const reference = warpAffine(image, invertAffine(arcFaceAlignment(points)), ARCFACE_CROP_SIZE, ARCFACE_CROP_SIZE);
+      expect(crop.width).toBe(ARCFACE_CROP_SIZE);
+      expect(crop.height).toBe(ARCFACE_CROP_SIZE);
+      expect(isShared(crop.data)).toBe(true);
+      expect(Buffer.from(crop.data).equals(Buffer.from(reference.data))).toBe(true);
+    });
+    await expect(modelSet.aligner.align([])).resolves.toEqual([]);
+  });
+});
