@@ -13,7 +13,9 @@ import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
+import type { LoadedModelSet } from './infrastructure/onnx/model-set';
 import { StageTimings } from './infrastructure/telemetry/stage-timings';
+import { INFRA } from './infrastructure/tokens';
 import { createContainer, releaseContainer } from './main';
 
 const USAGE = `usage:
@@ -35,10 +37,14 @@ const output: CommandOutput = {
   },
 };
 
-async function withPipeline<T>(config: Config, timings: StageTimings | null, run: (analyze: AnalyzeFaces) => Promise<T>): Promise<T> {
+async function withPipeline<T>(
+  config: Config,
+  timings: StageTimings | null,
+  run: (analyze: AnalyzeFaces, modelSet: LoadedModelSet) => Promise<T>,
+): Promise<T> {
   const container = await createContainer(config, timings ? { instrumentation: timings, modelObservers: [timings] } : {});
   try {
-    return await run(container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces));
+    return await run(container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces), container.get<LoadedModelSet>(INFRA.ModelSet));
   } finally {
     await releaseContainer(container);
   }
@@ -69,7 +75,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'loadgen') return loadgenCommand(values, output);
-  const config = loadConfig();
+  // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {
     case 'detect':
       return withPipeline(config, null, (analyze) => detectCommand(analyze, rest, output));
@@ -80,7 +87,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
     case 'bench': {
       const timings = new StageTimings();
-      return withPipeline(config, timings, (analyze) => benchCommand(analyze, timings, values, output));
+      return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));
     }
     case 'bench-tracing': {
       const container = await createContainer(config);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/infrastructure/config/config';
 import { cliError, ensureCliBuilt, runCli } from '../../support/cli';
 import { noisePng } from '../../support/images';
-import { describeLfw, lfwImagePath } from '../../support/lfw';
+import { describeLfw, LFW_DIR, lfwImagePath } from '../../support/lfw';
 
 describe('facerec CLI', () => {
   let scratch: string;
@@ -118,6 +118,19 @@ describe('facerec CLI', () => {
       const result = await runCli(['compare', powell1]);
       expect(result.code).toBe(2);
       expect(cliError(result.stderr)).toEqual({ code: 'usage', message: 'compare takes exactly two images' });
+    });
+
+    it('bench: reports each model\'s optimisation level, per-stage timings and the overhead line, without service logs', async () => {
+      const result = await runCli(['bench', '--images', join(LFW_DIR, 'images'), '--count', '16', '--batch', '8'], { LOG_LEVEL: '' });
+      expect(result.code).toBe(0);
+      // LOG_LEVEL unset: the CLI keeps the service's info logs (model ready, …) off stderr.
+      expect(result.stderr).toBe('');
+      for (const model of ['detector', 'landmarks', 'embedder']) {
+        expect(result.stdout).toMatch(new RegExp(`^model ${model} +cpu, graph optimisation (extended|all) \\(probe ms/run: extended [0-9.]+, all [0-9.]+\\), load [0-9.]+ s$`, 'm'));
+      }
+      for (const stage of ['decode', 'detect', 'landmarks', 'align', 'embed']) expect(result.stdout).toMatch(new RegExp(`^${stage} +[0-9.]+ +[0-9.]+ +[0-9.]+$`, 'm'));
+      expect(result.stdout).toMatch(/^images: 16, batch: 8, faces: \d+, wall: [0-9.]+ s$/m);
+      expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^throughput: [0-9.]+ faces\/s, overhead: -?[0-9.]+% of model time$/);
     });
   });
 });
