@@ -29,7 +29,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/infrastructure/**', 'sharp', 'onnxruntime-node', 'ioredis', 'undici', 'prom-client'], message: 'src/application talks to adapters only through its ports.' },
+          { group: ['**/infrastructure/**', 'sharp', 'onnxruntime-node', 'ioredis', 'undici', 'prom-client', '@opentelemetry/*'], message: 'src/application talks to adapters only through its ports.' },
         ],
       }],
     },

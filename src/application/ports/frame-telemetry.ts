@@ -1,5 +1,6 @@
 import type { Frame } from '../../domain/frame';
 import type { FrameDelivery } from './frame-queue';
+import type { PipelineInstrumentation } from './pipeline-instrumentation';
 
 /** W3C trace fields written into a published result so downstream services continue the trace. */
 export type OutgoingTraceFields = Readonly<Record<string, string>>;
@@ -27,8 +28,13 @@ export interface FrameTrace {
  */
 export interface FrameTelemetry {
   startFrame(delivery: FrameDelivery, frame: Frame | null, batchSize: number): FrameTrace;
-  /** Runs work shared by a batch of frames; batched stage spans inside it link to every frame. */
-  inBatch<T>(frames: readonly FrameTrace[], work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs work shared by a batch of frames. `work` receives the instrumentation
+   * of this batch: pass it to every stage of the batch (AnalyzeFaces.execute),
+   * so that each batched stage is timed once and traced once for all the
+   * frames of the batch that are traced.
+   */
+  inBatch<T>(frames: readonly FrameTrace[], work: (instrumentation: PipelineInstrumentation) => Promise<T>): Promise<T>;
 }
 
 /** Counters and gauges of the frame processor (Prometheus in production). */

@@ -57,18 +57,22 @@ export class AnalyzeFaces {
     this.instrumentation = ports.instrumentation ?? noInstrumentation;
   }
 
-  async execute(images: readonly Uint8Array[]): Promise<Outcome<ImageAnalysis>[]> {
-    const decoded = await this.instrumentation.measure('decode', images.length, () => this.ports.decoder.decode(images));
+  /**
+   * `instrumentation` observes this call's stages instead of the one given at
+   * construction: a batch of queued frames brings its own (FrameTelemetry.inBatch).
+   */
+  async execute(images: readonly Uint8Array[], instrumentation: PipelineInstrumentation = this.instrumentation): Promise<Outcome<ImageAnalysis>[]> {
+    const decoded = await instrumentation.measure('decode', images.length, () => this.ports.decoder.decode(images));
     const valid = decoded.flatMap((outcome, index) => (outcome.ok ? [{ index, image: outcome.value }] : []));
-    const analyses = await this.analyzeDecoded(valid.map((v) => v.image));
+    const analyses = await this.analyzeDecoded(valid.map((v) => v.image), instrumentation);
     const byIndex = new Map(valid.map((v, i) => [v.index, analyses[i] as ImageAnalysis]));
     return decoded.map((outcome, index) => (outcome.ok ? success(byIndex.get(index) as ImageAnalysis) : failure(outcome.error)));
   }
 
   /** The same pipeline for images that are already decoded. */
-  async analyzeDecoded(images: readonly RgbImage[]): Promise<ImageAnalysis[]> {
+  async analyzeDecoded(images: readonly RgbImage[], instrumentation: PipelineInstrumentation = this.instrumentation): Promise<ImageAnalysis[]> {
     if (images.length === 0) return [];
-    const measure: PipelineInstrumentation['measure'] = (stage, batchSize, work) => this.instrumentation.measure(stage, batchSize, work);
+    const measure: PipelineInstrumentation['measure'] = (stage, batchSize, work) => instrumentation.measure(stage, batchSize, work);
     const detections = await measure('detect', images.length, () => this.ports.detector.detect(images));
     const located: LocatedFace[] = detections.flatMap((faces, imageIndex) => faces.map((detection) => ({ imageIndex, detection })));
 

@@ -104,7 +104,7 @@ export class ProcessFrames {
       try {
         const analyses = await telemetry.inBatch(
           fetched.map((f) => f.trace),
-          () => this.ports.analyze.execute(fetched.map((f) => f.image as Uint8Array)),
+          (instrumentation) => this.ports.analyze.execute(fetched.map((f) => f.image as Uint8Array), instrumentation),
         );
         await Promise.all(
           fetched.map(async (f, i) => {

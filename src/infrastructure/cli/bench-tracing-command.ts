@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { cpus } from 'node:os';
@@ -24,20 +25,34 @@ import { PrometheusMetrics } from '../telemetry/prometheus-metrics';
 import { percentile } from '../telemetry/stage-timings';
 import { setupTracing, type SamplerName, type Tracing } from '../telemetry/tracing';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
+import { describeSpread, rotated, signedMs, signedPercent, spreadOf } from './paired-rounds';
 
 /**
  * `facerec bench-tracing`: what tracing costs the frame processor, measured in
  * one run. The real frame path (ProcessFrames over the real pipeline and
  * models, images inline in the delivery, producer trace context as
  * `facerec loadgen` sends it, results acknowledged and dropped in memory) runs
- * under three configurations, interleaved in rounds after a warm-up:
+ * under three configurations:
  *
  *   A. tracing disabled (OTEL_SDK_DISABLED=true): OtelFrameTelemetry with tracer null;
  *   B. the service's default sampler (CONFIG_SCHEMA defaults), exporting over OTLP/HTTP;
  *   C. always_on (100 %), exporting over OTLP/HTTP.
  *
- * Spans go to a loopback OTLP/HTTP sink in a child process that counts them
- * and drops the bodies.
+ * A difference of 1 % has to show through machine noise of several per cent
+ * (a shared machine whose cores the inference workers saturate), so the run
+ * is many short rounds. Within a round A, B and C process the same frames
+ * (same images, same producer contexts) one after the other, in an order
+ * rotated each round (ABC, BCA, CAB, …) so that no configuration always comes
+ * first or last; each round then gives paired ratios B/A and C/A, which cancel
+ * whatever noise is slower than a round. The figures are the medians of those
+ * ratios with their interquartile range and a distribution-free 95 %
+ * confidence interval. Beside frames/s the run reports CPU time per frame —
+ * the whole process (main thread and inference workers) plus the OTLP sink —
+ * which does not depend on how the scheduler shares the cores, and, on
+ * Linux, the main thread's own CPU time, where tracing runs.
+ *
+ * Spans go to a loopback OTLP/HTTP sink in a child process that counts them,
+ * drops the bodies and reports its own CPU time.
  */
 
 export interface BenchTracingFlags {
@@ -64,6 +79,12 @@ interface RoundResult {
   readonly framesPerSecond: number;
   readonly tally: Tally;
   readonly spans: number;
+  readonly sampledParents: number;
+  /** CPU per frame of this process (every thread) plus the sink, in ms. */
+  readonly cpuMsPerFrame: number;
+  readonly sinkCpuMsPerFrame: number;
+  /** CPU per frame of the main thread alone, in ms; null where the OS does not tell. */
+  readonly mainThreadMsPerFrame: number | null;
 }
 
 interface Tally {
@@ -126,8 +147,9 @@ class DiscardingFrames implements FrameQueue, ResultPublisher {
 /**
  * The OTLP/HTTP sink, run with `node -e` in a child process: accepts POST
  * `<prefix>/v1/traces`, counts the spans of OTLP/JSON bodies per prefix and
- * drops them; GET /stats returns the counts. Prints its port on stdout; exits
- * when its stdin closes (i.e. with the benchmark).
+ * drops them; GET /stats returns the counts and the sink's own CPU time (its
+ * work is part of what tracing costs the machine). Prints its port on stdout;
+ * exits when its stdin closes (i.e. with the benchmark).
  */
 const SINK_SOURCE = String.raw`
 const http = require('node:http');
@@ -139,7 +161,8 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const path = (req.url || '').split('?')[0];
     if (req.method === 'GET' && path === '/stats') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
+      const cpu = process.cpuUsage();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ prefixes: stats, cpuMicros: cpu.user + cpu.system }));
       return;
     }
     if (req.method !== 'POST' || !path.endsWith('/v1/traces')) { res.writeHead(404).end(); return; }
@@ -170,6 +193,12 @@ interface SinkCounts {
   readonly spans: number;
   readonly bytes: number;
   readonly unreadable: number;
+}
+
+interface SinkStats {
+  readonly prefixes: Readonly<Record<string, SinkCounts>>;
+  /** user + system CPU time of the sink process so far. */
+  readonly cpuMicros: number;
 }
 
 class ChildProcessSink {
@@ -208,14 +237,14 @@ class ChildProcessSink {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async counts(): Promise<Record<string, SinkCounts>> {
+  async stats(): Promise<SinkStats> {
     return new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: this.port, path: '/stats', method: 'GET', agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, SinkCounts>);
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as SinkStats);
           } catch (error) {
             reject(error instanceof Error ? error : new Error(String(error)));
           }
@@ -247,14 +276,29 @@ async function withGlobalContextManager<T>(enabled: boolean, run: () => Promise<
   }
 }
 
-const signedPercent = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+/**
+ * CPU time of the main thread alone, in ms (Linux: the first field of the
+ * thread's schedstat, in ns); null elsewhere. process.cpuUsage() adds the
+ * inference workers, whose far larger and noisier time hides what tracing
+ * adds on the main thread.
+ */
+function mainThreadCpuMs(): number | null {
+  try {
+    const nanoseconds = Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+    return Number.isFinite(nanoseconds) && nanoseconds > 0 ? nanoseconds / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+const fixed = (value: number | null, digits: number): string => (value === null ? 'n/a' : value.toFixed(digits));
 
 /** `container` is the pipeline's composition (models loaded); the caller releases it. */
 export async function benchTracingCommand(container: Container, config: Config, flags: BenchTracingFlags, output: CommandOutput): Promise<number> {
   if (!flags.images) throw new UsageError('bench-tracing needs --images <dir>');
-  const count = positiveInteger(flags.count, 'count', 300);
+  const count = positiveInteger(flags.count, 'count', 64);
   const batchSize = positiveInteger(flags.batch, 'batch', 8);
-  const rounds = positiveInteger(flags.rounds, 'rounds', 3);
+  const rounds = positiveInteger(flags.rounds, 'rounds', 24);
   const paths = (await listImages(flags.images)).slice(0, count);
   if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
   const files = await Promise.all(paths.map((p) => readFile(p)));
@@ -325,28 +369,34 @@ export async function benchTracingCommand(container: Container, config: Config, 
       configuration('C', '100% sampling (always_on), OTLP/HTTP export to the sink', 'always_on'),
     ];
 
-    /** Frames as `facerec loadgen` sends them (trace_context JSON with a traceparent), pixels inline. */
-    let entrySequence = 0;
-    const makeDeliveries = (name: ConfigurationName, round: string, n: number): { deliveries: FrameDelivery[]; parents: Map<string, string>; sampledParents: number } => {
-      const deliveries: FrameDelivery[] = [];
-      const parents = new Map<string, string>();
-      let sampledParents = 0;
+    /** The producers' trace contexts of one round's frames, shared by A, B and C so that they sample the same frames. */
+    const producerContexts = (n: number): { traceparents: string[]; sampled: number } => {
+      const traceparents: string[] = [];
+      let sampled = 0;
       for (let i = 0; i < n; i += 1) {
         const traceId = randomHex(16);
-        const sampled =
-          producerSampler.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
-        if (sampled) sampledParents += 1;
-        const traceparent = `00-${traceId}-${randomHex(8)}-${sampled ? '01' : '00'}`;
+        const isSampled = producerSampler.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+        if (isSampled) sampled += 1;
+        traceparents.push(`00-${traceId}-${randomHex(8)}-${isSampled ? '01' : '00'}`);
+      }
+      return { traceparents, sampled };
+    };
+
+    /** Frames as `facerec loadgen` sends them (trace_context JSON with a traceparent), pixels inline. */
+    let entrySequence = 0;
+    const makeDeliveries = (name: ConfigurationName, round: string, traceparents: readonly string[]): { deliveries: FrameDelivery[]; parents: Map<string, string> } => {
+      const deliveries: FrameDelivery[] = [];
+      const parents = new Map<string, string>();
+      traceparents.forEach((traceparent, i) => {
         const image = imageAt(i);
         const entryId = `${Date.now()}-${entrySequence++}`;
-        const frameId = `bench-${name}-${round}-${i}`;
         parents.set(entryId, traceparent);
         deliveries.push({
           entryId,
           deliveryCount: 1,
           image,
           fields: {
-            frame_id: frameId,
+            frame_id: `bench-${name}-${round}-${i}`,
             camera_id: `bench-${i % 4}`,
             timestamp: new Date().toISOString(),
             size_bytes: String(image.length),
@@ -360,18 +410,21 @@ export async function benchTracingCommand(container: Container, config: Config, 
             storage_backend: '',
           },
         });
-      }
-      return { deliveries, parents, sampledParents };
+      });
+      return { deliveries, parents };
     };
 
-    const sinkSpans = async (c: Configuration): Promise<number> => (c.sinkPrefix === null ? 0 : ((await sink.counts())[c.sinkPrefix]?.spans ?? 0));
+    const spansOf = (stats: SinkStats, c: Configuration): number => (c.sinkPrefix === null ? 0 : (stats.prefixes[c.sinkPrefix]?.spans ?? 0));
 
-    /** Processes `n` frames in batches under `c`; the time includes flushing the spans they left. */
-    const run = async (c: Configuration, round: string, n: number): Promise<RoundResult & { sampledParents: number }> => {
-      const { deliveries, parents, sampledParents } = makeDeliveries(c.name, round, n);
+    /** Processes the frames in batches under `c`; time and CPU include flushing the spans they left. */
+    const run = async (c: Configuration, round: string, producers: { traceparents: string[]; sampled: number }): Promise<RoundResult> => {
+      const n = producers.traceparents.length;
+      const { deliveries, parents } = makeDeliveries(c.name, round, producers.traceparents);
       frames.expect(parents);
-      const spansBefore = await sinkSpans(c);
-      const { seconds, flushSeconds } = await withGlobalContextManager(c.tracing !== null, async () => {
+      const before = await sink.stats();
+      const measured = await withGlobalContextManager(c.tracing !== null, async () => {
+        const mainBefore = mainThreadCpuMs();
+        const cpuBefore = process.cpuUsage();
         const started = performance.now();
         for (let start = 0; start < deliveries.length; start += batchSize) {
           const outcomes: FrameOutcome[] = await c.processFrames.execute(deliveries.slice(start, start + batchSize));
@@ -386,15 +439,34 @@ export async function benchTracingCommand(container: Container, config: Config, 
         // Spans still buffered are this configuration's cost: export them now, not during the next round.
         await c.tracing?.forceFlush();
         const ended = performance.now();
-        return { seconds: (ended - started) / 1000, flushSeconds: (ended - flushStarted) / 1000 };
+        const cpu = process.cpuUsage(cpuBefore);
+        const mainAfter = mainThreadCpuMs();
+        return {
+          seconds: (ended - started) / 1000,
+          flushSeconds: (ended - flushStarted) / 1000,
+          processCpuMs: (cpu.user + cpu.system) / 1000,
+          mainThreadMs: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore,
+        };
       });
-      const spans = (await sinkSpans(c)) - spansBefore;
-      return { seconds, flushSeconds, framesPerSecond: n / seconds, tally: frames.tally, spans, sampledParents };
+      const after = await sink.stats();
+      const sinkCpuMs = (after.cpuMicros - before.cpuMicros) / 1000;
+      return {
+        seconds: measured.seconds,
+        flushSeconds: measured.flushSeconds,
+        framesPerSecond: n / measured.seconds,
+        tally: frames.tally,
+        spans: spansOf(after, c) - spansOf(before, c),
+        sampledParents: producers.sampled,
+        cpuMsPerFrame: (measured.processCpuMs + sinkCpuMs) / n,
+        sinkCpuMsPerFrame: sinkCpuMs / n,
+        mainThreadMsPerFrame: measured.mainThreadMs === null ? null : measured.mainThreadMs / n,
+      };
     };
 
     const warmUp = Math.min(count, 4 * batchSize);
+    const totalFrames = count * rounds * configurations.length;
     output.line(
-      `bench-tracing: ${count} frames per round and configuration, ${rounds} round(s), batch ${batchSize}, warm-up ${warmUp} frames per configuration; ` +
+      `bench-tracing: ${rounds} round(s) of ${count} frames per configuration (${totalFrames} frames in all), batch ${batchSize}, warm-up ${warmUp} frames per configuration; ` +
         `${files.length} image file(s) from ${flags.images}, inline in the delivery`,
     );
     output.line(
@@ -403,64 +475,117 @@ export async function benchTracingCommand(container: Container, config: Config, 
     );
     output.line(
       `frames: producer trace_context {"traceparent"} as facerec loadgen sends it; sampled flag set by TraceIdRatioBasedSampler(${defaultRatio}) on the producer's trace id, ` +
-        `as an upstream producer on the same default (${defaultSampler} ${defaultRatio}) would; same frame mix for A, B and C`,
+        `as an upstream producer on the same default (${defaultSampler} ${defaultRatio}) would; within a round A, B and C get the same images and producer contexts`,
     );
     for (const c of configurations) output.line(`${c.name}: ${c.label}`);
     output.line(
       `sink: loopback OTLP/HTTP (JSON) receiver in a child process (pid ${sink.pid ?? '?'}, ${sink.endpoint}), counts spans and drops bodies; ` +
-        `its CPU is not charged to this process's event loop, but it shares the machine's ${cpus().length} CPU(s)`,
+        `its CPU time is added to the CPU per frame, and it shares the machine's ${cpus().length} CPU(s)`,
     );
     output.line(
       'B and C: one NodeTracerProvider each for the whole run (registerGlobally false, batch span processor as in the service), ' +
-        "the AsyncLocalStorage context manager installed globally during their rounds as the service does; round time includes forceFlush of the round's spans",
+        "the AsyncLocalStorage context manager installed globally during their rounds as the service does; round time and CPU include forceFlush of the round's spans",
     );
+    output.line(
+      'rounds: the order rotates each round (ABC, BCA, CAB, …); each round gives paired ratios B/A and C/A; figures are medians over rounds with IQR and a 95% CI of the median; ' +
+        `cpu = this process (all threads) + the sink, main thread = ${mainThreadCpuMs() === null ? 'not available on this OS' : 'the event loop thread alone (Linux schedstat)'}`,
+    );
+    if (rounds % configurations.length !== 0) {
+      output.line(`note: ${rounds} rounds is not a multiple of ${configurations.length}: the configurations do not take every position equally often`);
+    }
 
-    for (const c of configurations) await run(c, 'warmup', warmUp);
+    const warmUpProducers = producerContexts(warmUp);
+    for (const c of configurations) await run(c, 'warmup', warmUpProducers);
 
-    const results = new Map<ConfigurationName, (RoundResult & { sampledParents: number })[]>(configurations.map((c) => [c.name, []]));
+    const results = new Map<ConfigurationName, RoundResult[]>(configurations.map((c) => [c.name, []]));
+    /** Per round, B and C against A of the same round. */
+    const paired = { B: { fps: [] as number[], cpu: [] as number[], main: [] as number[] }, C: { fps: [] as number[], cpu: [] as number[], main: [] as number[] } };
     for (let round = 1; round <= rounds; round += 1) {
-      for (const c of configurations) {
-        const r = await run(c, String(round), count);
+      const producers = producerContexts(count);
+      const order = rotated(configurations, round);
+      const ofRound = new Map<ConfigurationName, RoundResult>();
+      for (const c of order) {
+        const r = await run(c, String(round), producers);
+        ofRound.set(c.name, r);
         (results.get(c.name) as RoundResult[]).push(r);
         const t = r.tally;
         output.line(
           `round ${round} ${c.name}: ${r.framesPerSecond.toFixed(1)} frames/s (${count} frames in ${r.seconds.toFixed(2)} s, flush ${r.flushSeconds.toFixed(3)} s), ` +
+            `cpu ${r.cpuMsPerFrame.toFixed(2)} ms/frame (sink ${r.sinkCpuMsPerFrame.toFixed(3)}, main thread ${fixed(r.mainThreadMsPerFrame, 3)}), ` +
             `published ${t.published}, other ${t.otherOutcomes}, faces ${t.faces}, spans exported ${r.spans}, ` +
             `sampled parents ${r.sampledParents}, results: producer span passed through ${t.passedThrough}, new span ${t.continued}, sampled ${t.sampled}`,
         );
       }
+      const a = ofRound.get('A') as RoundResult;
+      const pairs: string[] = [];
+      for (const name of ['B', 'C'] as const) {
+        const x = ofRound.get(name) as RoundResult;
+        paired[name].fps.push(x.framesPerSecond / a.framesPerSecond);
+        paired[name].cpu.push(x.cpuMsPerFrame / a.cpuMsPerFrame);
+        if (x.mainThreadMsPerFrame !== null && a.mainThreadMsPerFrame !== null) paired[name].main.push(x.mainThreadMsPerFrame - a.mainThreadMsPerFrame);
+        pairs.push(`${name}/A frames/s ${signedPercent(x.framesPerSecond / a.framesPerSecond)}, cpu/frame ${signedPercent(x.cpuMsPerFrame / a.cpuMsPerFrame)}`);
+      }
+      output.line(`round ${round} paired (order ${order.map((c) => c.name).join('')}): ${pairs.join('; ')}`);
     }
 
-    const summary = new Map<ConfigurationName, number>();
+    const medianFps = new Map<ConfigurationName, number>();
     let failed = false;
+    const fail = (message: string): void => {
+      output.line(`error: ${message}`);
+      failed = true;
+    };
     for (const c of configurations) {
-      const rs = results.get(c.name) as (RoundResult & { sampledParents: number })[];
-      const fps = percentile(rs.map((r) => r.framesPerSecond), 50);
-      summary.set(c.name, fps);
+      const rs = results.get(c.name) as RoundResult[];
+      const fps = spreadOf(rs.map((r) => r.framesPerSecond));
+      medianFps.set(c.name, fps.median);
+      const cpu = percentile(rs.map((r) => r.cpuMsPerFrame), 50);
+      const sinkCpu = percentile(rs.map((r) => r.sinkCpuMsPerFrame), 50);
+      const mains = rs.flatMap((r) => (r.mainThreadMsPerFrame === null ? [] : [r.mainThreadMsPerFrame]));
       const spans = rs.reduce((s, r) => s + r.spans, 0);
       const passed = rs.reduce((s, r) => s + r.tally.passedThrough, 0);
+      const sampledResults = rs.reduce((s, r) => s + r.tally.sampled, 0);
       const sampledParents = rs.reduce((s, r) => s + r.sampledParents, 0);
       const frameTotal = rs.length * count;
       output.line(
-        `${c.name} median ${fps.toFixed(1)} frames/s (rounds ${rs.map((r) => r.framesPerSecond.toFixed(1)).join(' ')}), ` +
+        `${c.name} median ${fps.median.toFixed(1)} frames/s (IQR ${fps.q1.toFixed(1)}..${fps.q3.toFixed(1)}), ` +
+          `cpu ${cpu.toFixed(2)} ms/frame (sink ${sinkCpu.toFixed(3)}, main thread ${fixed(mains.length > 0 ? percentile(mains, 50) : null, 3)}), ` +
           `spans exported ${spans} (${(spans / frameTotal).toFixed(2)} per frame), sampled parents ${sampledParents}/${frameTotal}, ` +
-          `producer span passed through ${passed}/${frameTotal}` +
-          (c.tracing === null ? ' (no provider: a result keeps the producer\'s span id only if no span was created for its frame)' : ''),
+          `producer span passed through ${passed}/${frameTotal}, results sampled ${sampledResults}/${frameTotal}` +
+          (c.tracing === null ? " (no provider: a result keeps the producer's span id only if no span was created for its frame)" : ''),
       );
+      // The checks that the configurations trace as intended: otherwise the figures compare the wrong things.
       if (c.tracing === null && passed !== frameTotal) {
-        output.line(`error: configuration ${c.name} is meant to create no span, but ${frameTotal - passed} result(s) carry a span id of their own`);
-        failed = true;
+        fail(`configuration ${c.name} is meant to create no span, but ${frameTotal - passed} result(s) carry a span id of their own`);
       }
+      if (c.tracing !== null && passed !== 0) {
+        fail(`configuration ${c.name} is meant to give every frame a span of its own, but ${passed} result(s) carry the producer's span id`);
+      }
+      if (c.name === 'B' && defaultSampler.startsWith('parentbased_') && sampledResults !== sampledParents) {
+        fail(`configuration B follows the producer's decision (${defaultSampler}), but ${sampledResults} result(s) are sampled for ${sampledParents} sampled parent(s)`);
+      }
+      if (c.name === 'C' && sampledResults !== frameTotal) fail(`configuration C samples every frame, but only ${sampledResults}/${frameTotal} results are sampled`);
     }
-    const totals = await sink.counts();
-    const unreadable = Object.values(totals).reduce((s, t) => s + t.unreadable, 0);
+    const totals = await sink.stats();
+    const unreadable = Object.values(totals.prefixes).reduce((s, t) => s + t.unreadable, 0);
     if (unreadable > 0) output.line(`warning: the sink could not read ${unreadable} export request(s): their spans are not counted`);
-    const a = summary.get('A') as number;
-    const b = summary.get('B') as number;
-    const c = summary.get('C') as number;
+
+    const spreads = {
+      B: { fps: spreadOf(paired.B.fps), cpu: spreadOf(paired.B.cpu), main: spreadOf(paired.B.main) },
+      C: { fps: spreadOf(paired.C.fps), cpu: spreadOf(paired.C.cpu), main: spreadOf(paired.C.main) },
+    };
+    for (const name of ['B', 'C'] as const) {
+      const s = spreads[name];
+      output.line(
+        `${name} vs A over ${rounds} paired round(s): frames/s ${describeSpread(s.fps)}; cpu per frame ${describeSpread(s.cpu)}` +
+          (s.main.n > 0 ? `; main thread cpu per frame ${describeSpread(s.main, signedMs)}` : ''),
+      );
+    }
+    const fpsOf = (name: ConfigurationName): string => (medianFps.get(name) as number).toFixed(1);
     output.line(
-      `tracing overhead: default sampler ${signedPercent(((b - a) / a) * 100)}, 100% sampling ${signedPercent(((c - a) / a) * 100)} ` +
-        `(frames/s A ${a.toFixed(1)}, B ${b.toFixed(1)}, C ${c.toFixed(1)})`,
+      `tracing overhead: default sampler ${signedPercent(spreads.B.fps.median)}, 100% sampling ${signedPercent(spreads.C.fps.median)} ` +
+        `(frames/s A ${fpsOf('A')}, B ${fpsOf('B')}, C ${fpsOf('C')}; median of ${rounds} paired round(s), ` +
+        `IQR B ${signedPercent(spreads.B.fps.q1)}..${signedPercent(spreads.B.fps.q3)}, C ${signedPercent(spreads.C.fps.q1)}..${signedPercent(spreads.C.fps.q3)}; ` +
+        `cpu per frame B ${signedPercent(spreads.B.cpu.median)}, C ${signedPercent(spreads.C.cpu.median)})`,
     );
     return failed ? 1 : 0;
   } finally {

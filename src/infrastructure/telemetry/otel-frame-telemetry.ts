@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import {
   ROOT_CONTEXT,
@@ -10,6 +9,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
 import type { FrameOutcome, FrameTelemetry, FrameTrace, OutgoingTraceFields } from '../../application/ports/frame-telemetry';
@@ -22,7 +22,6 @@ import {
   outgoingTraceFields,
   traceCarrierOfFields,
   traceCarrierOfFrame,
-  type ExtractedTraceContext,
   type TraceContextForm,
 } from './trace-context';
 
@@ -54,13 +53,6 @@ const BATCH_SPAN_NAMES: Readonly<Partial<Record<PipelineStage, string>>> = {
 /** Upper bound of the `frame.ids` attribute (MAX_BATCH is at most 256). */
 const MAX_FRAME_IDS = 256;
 
-interface BatchScope {
-  /** Parent of batched stage spans: the first frame of the batch whose span records (undefined: none does). */
-  readonly parent: TracedFrame | undefined;
-  readonly links: readonly Link[];
-  readonly frameIds: readonly string[];
-}
-
 function errorType(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
     const code = (error as { code?: unknown }).code;
@@ -79,7 +71,7 @@ function recordError(span: Span, error: unknown, type = errorType(error)): void 
 type ObserveStage = (stage: PipelineStage, seconds: number) => void;
 
 /** Runs `work` and observes its duration as `stage`, whether it succeeds or not. */
-async function timed<T>(observe: ObserveStage | undefined, stage: PipelineStage, work: () => Promise<T>): Promise<T> {
+async function timed<T>(observe: ObserveStage | undefined, stage: PipelineStage, work: () => Promise<T> | T): Promise<T> {
   if (observe === undefined) return work();
   const started = performance.now();
   try {
@@ -89,10 +81,15 @@ async function timed<T>(observe: ObserveStage | undefined, stage: PipelineStage,
   }
 }
 
-/** Runs `work` inside `span` (as the active context), recording a failure, and ends the span. */
+/**
+ * Runs `work` inside `span`, recording a failure, and ends the span. The span
+ * is made the active context only when it records: that is all the ioredis
+ * instrumentation (requireParentSpan) needs, and `context.with` costs a
+ * context and an AsyncLocalStorage run per call.
+ */
 async function runInSpan<T>(span: Span, parent: Context, work: () => Promise<T> | T): Promise<T> {
   try {
-    return await otelContext.with(trace.setSpan(parent, span), work);
+    return await (span.isRecording() ? otelContext.with(trace.setSpan(parent, span), work) : work());
   } catch (error) {
     recordError(span, error);
     throw error;
@@ -101,7 +98,11 @@ async function runInSpan<T>(span: Span, parent: Context, work: () => Promise<T> 
   }
 }
 
-/** A frame traced by the SDK: the `frame.process` span and its children. */
+/**
+ * A frame whose `frame.process` span records (it is sampled): the span, its
+ * `frame.fetch_image` and `result.publish` children, and the batched stage
+ * spans it takes part in (BatchSpans).
+ */
 class TracedFrame implements FrameTrace {
   private ended = false;
 
@@ -161,10 +162,18 @@ class TracedFrame implements FrameTrace {
   }
 }
 
-/** Tracing disabled: no spans; the producer's context (when valid) goes on to the result unchanged. */
-class UntracedFrame implements FrameTrace {
+/**
+ * A frame that leaves no span in this process, only stage timings and the
+ * trace context its result hands on: `outgoing` is its own non-recording
+ * `frame.process` span context (sampled out: same trace, flags 00), or the
+ * producer's context unchanged when tracing is disabled (undefined: none).
+ * Unsampled frames are the common case (default ratio 0.1), so nothing here
+ * builds attributes, children or contexts.
+ */
+class PassThroughFrame implements FrameTrace {
   constructor(
-    private readonly extracted: ExtractedTraceContext,
+    private readonly outgoing: SpanContext | undefined,
+    private readonly form: TraceContextForm,
     private readonly observe: ObserveStage | undefined,
   ) {}
 
@@ -173,8 +182,8 @@ class UntracedFrame implements FrameTrace {
   }
 
   publishing<T>(work: (trace: OutgoingTraceFields) => Promise<T>): Promise<T> {
-    const parent = this.extracted.parent;
-    return timed(this.observe, 'publish', () => work(parent === undefined ? {} : outgoingTraceFields(parent, this.extracted.form)));
+    const outgoing = this.outgoing;
+    return timed(this.observe, 'publish', () => work(outgoing === undefined ? {} : outgoingTraceFields(outgoing, this.form)));
   }
 
   annotate(): void {}
@@ -183,20 +192,61 @@ class UntracedFrame implements FrameTrace {
 }
 
 /**
+ * The instrumentation of a batch with at least one recording frame: each
+ * batched stage is one span, a child of the first recording frame, linked to
+ * every recording frame (frames sampled out have no span to link to).
+ */
+class BatchSpans implements PipelineInstrumentation {
+  private readonly parent: TracedFrame;
+  private readonly links: Link[];
+  private readonly frameIds: string[];
+
+  constructor(
+    private readonly tracer: Tracer,
+    frames: readonly TracedFrame[],
+    private readonly observe: ObserveStage | undefined,
+  ) {
+    this.parent = frames[0] as TracedFrame;
+    this.links = frames.map((f) => ({ context: f.span.spanContext() }));
+    this.frameIds = frames.flatMap((f) => (f.frameId !== undefined ? [f.frameId] : [])).slice(0, MAX_FRAME_IDS);
+  }
+
+  measure<T>(stage: PipelineStage, batchSize: number, work: () => Promise<T> | T): Promise<T> {
+    const name = BATCH_SPAN_NAMES[stage];
+    if (name === undefined) return timed(this.observe, stage, work);
+    return timed(this.observe, stage, () => {
+      const parent = this.parent.context;
+      // The SDK copies links and attribute arrays into the span: sharing them between stages is safe.
+      const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, links: this.links }, parent);
+      if (span.isRecording()) {
+        span.setAttributes({ 'pipeline.stage': stage, 'batch.size': batchSize, 'frame.count': this.links.length, 'frame.ids': this.frameIds });
+      }
+      return runInSpan(span, parent, work);
+    });
+  }
+}
+
+/**
  * Frame traces (OpenTelemetry) and stage timings (the stage histogram) of the
- * frame processor. Per frame: `frame.process` (CONSUMER, child of the
+ * frame processor. Per sampled frame: `frame.process` (CONSUMER, child of the
  * producer's context) with `frame.fetch_image` and `result.publish`
- * (PRODUCER) children. Per batched model call inside `inBatch`: one span
- * (`faces.detect`, …) parented to the batch's first frame and linked to every
- * frame of the batch.
+ * (PRODUCER) children. Per batched model call, when at least one frame of
+ * the batch is sampled: one span (`faces.detect`, …) parented to the batch's
+ * first sampled frame and linked to every sampled frame. A frame sampled out
+ * costs one non-recording span, whose context its result carries on.
  *
- * Timings: `measure(stage)` observes every stage it wraps; `fetching` and
- * `publishing` observe the `fetch` and `publish` stages per frame, so do not
- * also wrap them in `measure('fetch' | 'publish')` (that would count twice).
+ * Contexts are passed explicitly (the producer's, the frame's, the batch's
+ * instrumentation handed to `inBatch`'s work); the active context is set
+ * only around recording spans, for instrumentations such as ioredis.
+ *
+ * Timings: every stage is observed once, by whichever instrumentation runs it
+ * (this object outside a batch, the one `inBatch` hands over inside);
+ * `fetching` and `publishing` observe the `fetch` and `publish` stages per
+ * frame, so do not also wrap them in `measure('fetch' | 'publish')` (that
+ * would count twice).
  */
 export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentation {
   private readonly tracer: Tracer | null;
-  private readonly batchScope = new AsyncLocalStorage<BatchScope>();
   private readonly baseAttributes: Attributes;
   private readonly observe: ObserveStage | undefined;
 
@@ -213,68 +263,50 @@ export class OtelFrameTelemetry implements FrameTelemetry, PipelineInstrumentati
     };
   }
 
-  // The entry points are instance-bound arrow properties: callers may detach them
-  // (AnalyzeFaces does `const { measure } = instrumentation`).
+  // The entry points are instance-bound arrow properties, so callers may detach them.
 
   readonly startFrame = (delivery: FrameDelivery, frame: Frame | null, batchSize: number): FrameTrace => {
     const extracted = extractTraceContext(frame !== null ? traceCarrierOfFrame(frame) : traceCarrierOfFields(delivery.fields));
     if (extracted.status !== 'valid') this.options.metrics?.traceContextUnusable(extracted.status);
-    if (this.tracer === null) return new UntracedFrame(extracted, this.observe);
-
-    const frameId = frame?.frameId ?? (delivery.fields.frame_id?.trim() || undefined);
-    const attributes: Attributes = {
-      ...this.baseAttributes,
-      'messaging.message.id': delivery.entryId,
-      'batch.size': batchSize,
-      'frame.delivery_count': delivery.deliveryCount,
-      'trace.parent_valid': extracted.status === 'valid',
-    };
-    if (frameId !== undefined) attributes['frame.id'] = frameId;
-    const cameraId = frame?.cameraId ?? delivery.fields.camera_id;
-    if (cameraId) attributes['camera.id'] = cameraId;
-    if (frame?.width != null) attributes['image.width'] = frame.width;
-    if (frame?.height != null) attributes['image.height'] = frame.height;
-    const bytes = frame?.sizeBytes ?? delivery.image?.byteLength;
-    if (bytes != null) attributes['image.bytes'] = bytes;
+    if (this.tracer === null) return new PassThroughFrame(extracted.parent, extracted.form, this.observe);
 
     // Never the active context: a frame's parent is its producer, or nothing.
     const parent = extracted.parent !== undefined ? trace.setSpanContext(ROOT_CONTEXT, extracted.parent) : ROOT_CONTEXT;
-    const span = this.tracer.startSpan('frame.process', { kind: SpanKind.CONSUMER, attributes }, parent);
+    // No attributes at the start: our samplers (createSampler: parent-based, trace-id ratio, always on/off)
+    // decide on the parent and the trace id alone, so attributes are only built for spans that record.
+    const span = this.tracer.startSpan('frame.process', { kind: SpanKind.CONSUMER }, parent);
+    if (!span.isRecording()) return new PassThroughFrame(span.spanContext(), extracted.form, this.observe);
+
+    const frameId = frame?.frameId ?? (delivery.fields.frame_id?.trim() || undefined);
+    span.setAttributes(this.baseAttributes);
+    span.setAttributes(frameAttributes(delivery, frame, batchSize, extracted.status === 'valid', frameId));
     return new TracedFrame(this.tracer, span, trace.setSpan(parent, span), frameId, extracted.form, this.observe);
   };
 
-  readonly inBatch = <T>(frames: readonly FrameTrace[], work: () => Promise<T>): Promise<T> => {
-    if (this.tracer === null) return work();
-    const traced = frames.filter((f): f is TracedFrame => f instanceof TracedFrame);
-    if (traced.length === 0) return work();
-    const parent = traced.find((f) => f.span.isRecording());
-    const scope: BatchScope = {
-      parent,
-      links: traced.map((f) => ({ context: f.span.spanContext() })),
-      frameIds: traced.flatMap((f) => (f.frameId !== undefined ? [f.frameId] : [])).slice(0, MAX_FRAME_IDS),
-    };
-    const run = (): Promise<T> => this.batchScope.run(scope, work);
-    return parent === undefined ? run() : otelContext.with(parent.context, run);
+  readonly inBatch = <T>(frames: readonly FrameTrace[], work: (instrumentation: PipelineInstrumentation) => Promise<T>): Promise<T> => {
+    let recording: TracedFrame[] | undefined;
+    if (this.tracer !== null) for (const f of frames) if (f instanceof TracedFrame) (recording ??= []).push(f);
+    return work(recording === undefined ? this : new BatchSpans(this.tracer as Tracer, recording, this.observe));
   };
 
-  readonly measure = async <T>(stage: PipelineStage, batchSize: number, work: () => Promise<T> | T): Promise<T> => {
-    const started = performance.now();
-    try {
-      const scope = this.tracer === null ? undefined : this.batchScope.getStore();
-      const name = BATCH_SPAN_NAMES[stage];
-      if (scope?.parent === undefined || name === undefined) return await work();
-      const span = (this.tracer as Tracer).startSpan(
-        name,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: { 'pipeline.stage': stage, 'batch.size': batchSize, 'frame.count': scope.links.length, 'frame.ids': [...scope.frameIds] },
-          links: [...scope.links],
-        },
-        scope.parent.context,
-      );
-      return await runInSpan(span, scope.parent.context, work);
-    } finally {
-      this.observe?.(stage, (performance.now() - started) / 1000);
-    }
+  /** Outside a batch (e.g. enrolment) and for batches with no sampled frame: times the stage, no span. */
+  readonly measure = <T>(stage: PipelineStage, _batchSize: number, work: () => Promise<T> | T): Promise<T> => timed(this.observe, stage, work);
+}
+
+/** The attributes of a recording `frame.process` span, beyond the processor's own. */
+function frameAttributes(delivery: FrameDelivery, frame: Frame | null, batchSize: number, parentValid: boolean, frameId: string | undefined): Attributes {
+  const attributes: Attributes = {
+    'messaging.message.id': delivery.entryId,
+    'batch.size': batchSize,
+    'frame.delivery_count': delivery.deliveryCount,
+    'trace.parent_valid': parentValid,
   };
+  if (frameId !== undefined) attributes['frame.id'] = frameId;
+  const cameraId = frame?.cameraId ?? delivery.fields.camera_id;
+  if (cameraId) attributes['camera.id'] = cameraId;
+  if (frame?.width != null) attributes['image.width'] = frame.width;
+  if (frame?.height != null) attributes['image.height'] = frame.height;
+  const bytes = frame?.sizeBytes ?? delivery.image?.byteLength;
+  if (bytes != null) attributes['image.bytes'] = bytes;
+  return attributes;
 }

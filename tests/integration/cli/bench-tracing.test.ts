@@ -8,8 +8,10 @@ import { describeLfw, LFW_DIR } from '../../support/lfw';
  * timing assertions: throughput on a shared machine is not a test result.
  */
 
-const FRAMES = 16;
+const FRAMES = 8;
+const ROUNDS = 3;
 const NUMBER = String.raw`\d+(?:\.\d+)?`;
+const PERCENT = String.raw`[+-]\d+(?:\.\d+)?%`;
 
 describeLfw('facerec bench-tracing', () => {
   beforeAll(async () => {
@@ -22,45 +24,71 @@ describeLfw('facerec bench-tracing', () => {
     expect(cliError(result.stderr)).toEqual({ code: 'usage', message: 'bench-tracing needs --images <dir>' });
   });
 
-  it('compares A, B and C in one run and reports spans and the overhead line', async () => {
+  it('compares A, B and C in rotated, paired rounds and reports spans, CPU and the overhead line', async () => {
     const images = join(LFW_DIR, 'images', 'George_W_Bush');
-    const result = await runCli(['bench-tracing', '--images', images, '--count', String(FRAMES), '--rounds', '1', '--batch', '8']);
+    const result = await runCli(['bench-tracing', '--images', images, '--count', String(FRAMES), '--rounds', String(ROUNDS), '--batch', '4']);
     expect(result.stderr).not.toMatch(/"error"/);
+    expect(result.stdout).not.toMatch(/^error:/m);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
 
-    const round = (name: string): RegExpMatchArray => {
-      const line = lines.find((l) => l.startsWith(`round 1 ${name}: `));
-      expect(line).toBeDefined();
-      const match = new RegExp(
-        `^round 1 ${name}: (${NUMBER}) frames/s \\(${FRAMES} frames in ${NUMBER} s, flush ${NUMBER} s\\), published (\\d+), other (\\d+), faces \\d+, ` +
-          `spans exported (\\d+), sampled parents \\d+, results: producer span passed through (\\d+), new span (\\d+), sampled (\\d+)$`,
-      ).exec(line as string);
-      expect(match).not.toBeNull();
-      return match as RegExpMatchArray;
-    };
-    const [a, b, c] = [round('A'), round('B'), round('C')];
-    for (const r of [a, b, c]) {
-      expect(Number(r[1])).toBeGreaterThan(0);
-      expect(Number(r[2])).toBe(FRAMES); // published
-      expect(Number(r[3])).toBe(0); // other outcomes
+    const roundLines = (name: string): RegExpMatchArray[] =>
+      Array.from({ length: ROUNDS }, (_, i) => {
+        const line = lines.find((l) => l.startsWith(`round ${i + 1} ${name}: `));
+        expect(line).toBeDefined();
+        const match = new RegExp(
+          `^round ${i + 1} ${name}: (${NUMBER}) frames/s \\(${FRAMES} frames in ${NUMBER} s, flush ${NUMBER} s\\), ` +
+            `cpu (${NUMBER}) ms/frame \\(sink ${NUMBER}, main thread (?:${NUMBER}|n/a)\\), published (\\d+), other (\\d+), faces \\d+, ` +
+            `spans exported (\\d+), sampled parents (\\d+), results: producer span passed through (\\d+), new span (\\d+), sampled (\\d+)$`,
+        ).exec(line as string);
+        expect(match).not.toBeNull();
+        return match as RegExpMatchArray;
+      });
+    const [a, b, c] = [roundLines('A'), roundLines('B'), roundLines('C')];
+    for (const r of [...a, ...b, ...c]) {
+      expect(Number(r[1])).toBeGreaterThan(0); // frames/s
+      expect(Number(r[2])).toBeGreaterThan(0); // cpu per frame
+      expect(Number(r[3])).toBe(FRAMES); // published
+      expect(Number(r[4])).toBe(0); // other outcomes
     }
-    // A: no provider, no span: every result carries the producer's own span id.
-    expect(Number(a[4])).toBe(0);
-    expect(Number(a[5])).toBe(FRAMES);
-    // B and C: every frame has a frame.process span (recording or not), so results carry a new span id.
-    expect(Number(b[5])).toBe(0);
-    expect(Number(b[6])).toBe(FRAMES);
-    // C: everything sampled and exported: at least frame.process, frame.fetch_image and result.publish per frame.
-    expect(Number(c[4])).toBeGreaterThanOrEqual(3 * FRAMES);
-    expect(Number(c[5])).toBe(0);
-    expect(Number(c[7])).toBe(FRAMES);
+    for (let i = 0; i < ROUNDS; i += 1) {
+      const [ra, rb, rc] = [a[i], b[i], c[i]] as [RegExpMatchArray, RegExpMatchArray, RegExpMatchArray];
+      // The same producer contexts for A, B and C within a round.
+      expect([rb[6], rc[6]]).toEqual([ra[6], ra[6]]);
+      // A: no provider, no span: every result carries the producer's own span id.
+      expect(Number(ra[5])).toBe(0);
+      expect(Number(ra[7])).toBe(FRAMES);
+      // B: every frame has a frame.process span (recording or not), so results carry a new span id;
+      // sampled exactly where the producer sampled (parent-based default).
+      expect(Number(rb[7])).toBe(0);
+      expect(Number(rb[8])).toBe(FRAMES);
+      expect(rb[9]).toBe(rb[6]);
+      // C: everything sampled and exported: at least frame.process, frame.fetch_image and result.publish per frame.
+      expect(Number(rc[5])).toBeGreaterThanOrEqual(3 * FRAMES);
+      expect(Number(rc[7])).toBe(0);
+      expect(Number(rc[9])).toBe(FRAMES);
+    }
+    // The order rotates: ABC, BCA, CAB.
+    const orders = lines.flatMap((l) => /^round \d+ paired \(order ([ABC]{3})\): B\/A frames\/s \S+, cpu\/frame \S+; C\/A frames\/s \S+, cpu\/frame \S+$/.exec(l)?.[1] ?? []);
+    expect(orders).toEqual(['ABC', 'BCA', 'CAB']);
+    const started = (name: string, round: number): number => lines.findIndex((l) => l.startsWith(`round ${round} ${name}: `));
+    expect(started('B', 2)).toBeLessThan(started('C', 2));
+    expect(started('C', 2)).toBeLessThan(started('A', 2));
 
-    expect(lines.find((l) => l.startsWith('A median '))).toMatch(new RegExp(`spans exported 0 .*producer span passed through ${FRAMES}/${FRAMES}`));
+    const frameTotal = FRAMES * ROUNDS;
+    expect(lines.find((l) => l.startsWith('A median '))).toMatch(new RegExp(`spans exported 0 .*producer span passed through ${frameTotal}/${frameTotal}`));
     expect(lines.find((l) => l.startsWith('C median '))).toMatch(/spans exported [1-9]\d*/);
+    for (const name of ['B', 'C']) {
+      expect(lines.find((l) => l.startsWith(`${name} vs A over ${ROUNDS} paired round(s): `))).toMatch(
+        new RegExp(`frames/s median ${PERCENT} \\(IQR ${PERCENT}\\.\\.${PERCENT}, too few rounds for a 95% CI\\); cpu per frame median ${PERCENT} `),
+      );
+    }
     expect(result.stdout).toMatch(/^sink: loopback OTLP\/HTTP .* child process/m);
     expect(lines.at(-1)).toMatch(
-      new RegExp(`^tracing overhead: default sampler [+-]${NUMBER}%, 100% sampling [+-]${NUMBER}% \\(frames/s A ${NUMBER}, B ${NUMBER}, C ${NUMBER}\\)$`),
+      new RegExp(
+        `^tracing overhead: default sampler ${PERCENT}, 100% sampling ${PERCENT} \\(frames/s A ${NUMBER}, B ${NUMBER}, C ${NUMBER}; ` +
+          `median of ${ROUNDS} paired round\\(s\\), IQR B ${PERCENT}\\.\\.${PERCENT}, C ${PERCENT}\\.\\.${PERCENT}; cpu per frame B ${PERCENT}, C ${PERCENT}\\)$`,
+      ),
     );
   });
 });

@@ -79,15 +79,15 @@ describe('frame tracing over OTLP/HTTP', () => {
   const start = (d: FrameDelivery, batchSize = 1): FrameTrace => telemetry.startFrame(d, parseFrame(d.fields), batchSize);
 
   /** Runs one batch through the stages in the processor's order; returns the published trace fields per frame. */
-  async function processBatch(frames: readonly FrameTrace[]): Promise<Record<string, string>[]> {
+  async function processBatch(frames: readonly FrameTrace[], via: OtelFrameTelemetry = telemetry): Promise<Record<string, string>[]> {
     const images = await Promise.all(frames.map((f) => f.fetching(async () => new Uint8Array(16))));
-    await telemetry.inBatch(frames, async () => {
-      await telemetry.measure('decode', images.length, async () => images);
-      await telemetry.measure('detect', images.length, async () => [[1]]);
-      await telemetry.measure('landmarks', 1, async () => [[1]]);
-      await telemetry.measure('align', 1, () => [[1]]);
-      await telemetry.measure('embed', 1, async () => [[1]]);
-      await telemetry.measure('match', 1, () => undefined);
+    await via.inBatch(frames, async (instrumentation) => {
+      await instrumentation.measure('decode', images.length, async () => images);
+      await instrumentation.measure('detect', images.length, async () => [[1]]);
+      await instrumentation.measure('landmarks', 1, async () => [[1]]);
+      await instrumentation.measure('align', 1, () => [[1]]);
+      await instrumentation.measure('embed', 1, async () => [[1]]);
+      await instrumentation.measure('match', 1, () => undefined);
     });
     const published: Record<string, string>[] = [];
     for (const frame of frames) {
@@ -212,6 +212,45 @@ describe('frame tracing over OTLP/HTTP', () => {
     // Per-frame spans stay in each frame's own trace.
     expect(spans.filter((s) => s.name === 'result.publish').map((s) => s.traceId).sort()).toEqual([p1.traceId, p2.traceId].sort());
     expect(spans.filter((s) => s.name === 'frame.fetch_image')).toHaveLength(2);
+  });
+
+  it('traces only the sampled frame of a batch: its stage spans link to it alone, the others export nothing', async () => {
+    // The service's default family: the producer's sampled flag decides.
+    const parentBased = setupTracing({
+      serviceName: 'face-recognition-it',
+      endpoint: receiver.endpoint,
+      sampler: 'parentbased_always_on',
+      batch: { scheduledDelayMillis: 50 },
+      instrumentRedis: false,
+      registerGlobally: false,
+    });
+    try {
+      const sampledOut = newProducer();
+      const sampled = newProducer();
+      const via = new OtelFrameTelemetry({ tracer: parentBased.tracer, processorId: 'face-recognition-it', queue: QUEUE, metrics });
+      const startVia = (d: FrameDelivery): FrameTrace => via.startFrame(d, parseFrame(d.fields), 2);
+      const out = startVia(delivery('frame-out', { traceparent: `00-${sampledOut.traceId}-${sampledOut.spanId}-00` }));
+      const kept = startVia(delivery('frame-kept', { traceparent: `00-${sampled.traceId}-${sampled.spanId}-01` }));
+      const [publishedOut, publishedKept] = await processBatch([out, kept], via);
+      await parentBased.forceFlush();
+      const spans = await exported((s) => s.some((x) => x.name === 'result.publish'));
+
+      expect(spans.filter((s) => s.traceId === sampledOut.traceId)).toEqual([]);
+      const root = one(spans, 'frame.process');
+      expect(root.attributes['frame.id']).toBe('frame-kept');
+      for (const name of ['frame.decode', 'faces.detect', 'faces.landmarks', 'faces.align', 'faces.embed', 'faces.match']) {
+        const stage = one(spans, name);
+        expect(stage.parentSpanId).toBe(root.spanId);
+        expect(stage.links.map((l) => l.spanId)).toEqual([root.spanId]);
+        expect(stage.attributes).toMatchObject({ 'frame.count': 1, 'frame.ids': ['frame-kept'] });
+      }
+      expect(spans).toHaveLength(9);
+      // The sampled-out frame's result still continues its producer's trace, marked not sampled.
+      expect(publishedOut?.traceparent).toMatch(new RegExp(`^00-${sampledOut.traceId}-(?!${sampledOut.spanId})[0-9a-f]{16}-00$`));
+      expect(publishedKept?.traceparent).toBe(`00-${sampled.traceId}-${one(spans, 'result.publish').spanId}-01`);
+    } finally {
+      await parentBased.shutdown();
+    }
   });
 
   it('records a dead-lettered frame as an error with its exception', async () => {

@@ -1,5 +1,6 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context as otelContext, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import type { FrameTrace } from '../../../../src/application/ports/frame-telemetry';
 import type { FrameDelivery } from '../../../../src/application/ports/frame-queue';
 import type { PipelineStage } from '../../../../src/application/ports/pipeline-instrumentation';
 import { parseFrame } from '../../../../src/domain/frame';
@@ -209,8 +210,8 @@ describe('OtelFrameTelemetry', () => {
       const a = startOf(frameFields('a', { traceparent: TRACEPARENT }), 2, '1-0');
       const b = startOf(frameFields('b'), 2, '1-1');
       const stages: PipelineStage[] = ['decode', 'detect', 'landmarks', 'align', 'embed', 'match'];
-      const result = await telemetry.inBatch([a, b], async () => {
-        for (const stage of stages) await telemetry.measure(stage, stage === 'decode' || stage === 'detect' ? 2 : 5, () => stage);
+      const result = await telemetry.inBatch([a, b], async (instrumentation) => {
+        for (const stage of stages) await instrumentation.measure(stage, stage === 'decode' || stage === 'detect' ? 2 : 5, () => stage);
         return 'done';
       });
       a.end({ status: 'published', faces: 1 });
@@ -225,6 +226,7 @@ describe('OtelFrameTelemetry', () => {
         expect(stageSpan.spanContext().traceId).toBe(TRACE_ID);
         expect(stageSpan.links.map((l) => l.context.spanId)).toEqual([frameA.spanContext().spanId, frameB.spanContext().spanId]);
         expect(stageSpan.attributes['frame.ids']).toEqual(['a', 'b']);
+        expect(stageSpan.attributes['frame.count']).toBe(2);
         expect(stageSpan.attributes['pipeline.stage']).toBe(stage);
       }
       expect(span('faces.detect').attributes['batch.size']).toBe(2);
@@ -232,22 +234,22 @@ describe('OtelFrameTelemetry', () => {
       expect(metrics.stages.map(([stage]) => stage)).toEqual(stages);
     });
 
-    it('works with its methods detached from the instance (AnalyzeFaces destructures measure)', async () => {
+    it('works with its methods detached from the instance', async () => {
       const { startFrame, inBatch, measure } = telemetry;
       const a = startFrame(delivery(frameFields('a')), parseFrame(frameFields('a')), 1);
-      await inBatch([a], async () => {
-        await measure('decode', 1, () => 1);
+      await inBatch([a], async (instrumentation) => {
+        await instrumentation.measure('decode', 1, () => 1);
         await measure('detect', 1, async () => 2);
       });
       a.end({ status: 'published', faces: 0 });
-      expect(spans().map((s) => s.name).sort()).toEqual(['faces.detect', 'frame.decode', 'frame.process']);
+      expect(spans().map((s) => s.name).sort()).toEqual(['frame.decode', 'frame.process']);
       expect(metrics.stages.map(([stage]) => stage)).toEqual(['decode', 'detect']);
     });
 
     it('makes the stage span active while the stage runs', async () => {
       const a = startOf(frameFields('a'));
-      await telemetry.inBatch([a], () =>
-        telemetry.measure('detect', 1, async () => {
+      await telemetry.inBatch([a], (instrumentation) =>
+        instrumentation.measure('detect', 1, async () => {
           // A span started inside the work (e.g. by the ioredis instrumentation) becomes a child of faces.detect.
           tracing.tracer.startSpan('nested').end();
         }),
@@ -259,8 +261,8 @@ describe('OtelFrameTelemetry', () => {
     it('records a failing stage and still times it', async () => {
       const a = startOf(frameFields('a'));
       await expect(
-        telemetry.inBatch([a], () =>
-          telemetry.measure('embed', 1, () => {
+        telemetry.inBatch([a], (instrumentation) =>
+          instrumentation.measure('embed', 1, () => {
             throw new RangeError('bad tensor');
           }),
         ),
@@ -273,9 +275,9 @@ describe('OtelFrameTelemetry', () => {
 
     it('only times measure(fetch | publish) and stages outside a batch', async () => {
       const a = startOf(frameFields('a'));
-      await telemetry.inBatch([a], async () => {
-        await telemetry.measure('fetch', 1, async () => 1);
-        await telemetry.measure('publish', 1, async () => 1);
+      await telemetry.inBatch([a], async (instrumentation) => {
+        await instrumentation.measure('fetch', 1, async () => 1);
+        await instrumentation.measure('publish', 1, async () => 1);
       });
       await telemetry.measure('detect', 1, () => 1);
       a.end({ status: 'published', faces: 0 });
@@ -286,25 +288,129 @@ describe('OtelFrameTelemetry', () => {
 
     it('ignores foreign frame traces in a batch', async () => {
       const foreign = { fetching: (w: () => Promise<unknown>) => w(), publishing: (w: (t: Record<string, string>) => Promise<unknown>) => w({}), annotate: () => undefined, end: () => undefined };
-      await telemetry.inBatch([foreign as never], () => telemetry.measure('detect', 1, () => 1));
+      await telemetry.inBatch([foreign as never], (instrumentation) => instrumentation.measure('detect', 1, () => 1));
       expect(spans()).toEqual([]);
+      expect(metrics.stages.map(([s]) => s)).toEqual(['detect']);
     });
   });
 
-  describe('with sampled-out frames', () => {
-    beforeEach(() => start('always_off'));
+  describe('with frames sampled out', () => {
+    /** The spans the telemetry starts, the options it starts them with, and whether they recorded then. */
+    let started: { name: string; options: SpanOptions; span: Span; recording: boolean }[];
+    let withCalls: jest.SpyInstance;
 
-    it('exports nothing but still propagates a (not sampled) context', async () => {
-      const a = startOf(frameFields('a', { traceparent: TRACEPARENT }));
-      await telemetry.inBatch([a], () => telemetry.measure('detect', 1, () => 1));
-      let outgoing: Readonly<Record<string, string>> = {};
-      await a.publishing(async (fields) => {
-        outgoing = fields;
+    beforeEach(() => {
+      // parentbased_always_on: the producer's sampled flag decides, so each frame's fate is known.
+      start('parentbased_always_on');
+      started = [];
+      const tracer = tracing.tracer;
+      const counting: Tracer = {
+        startSpan: (name, options = {}, context) => {
+          const span = tracer.startSpan(name, options, context);
+          started.push({ name, options, span, recording: span.isRecording() });
+          return span;
+        },
+        startActiveSpan: tracer.startActiveSpan.bind(tracer) as Tracer['startActiveSpan'],
+      };
+      telemetry = new OtelFrameTelemetry({ tracer: counting, processorId: 'proc-1', queue: 'frames:ready:proc-1', metrics });
+      withCalls = jest.spyOn(otelContext, 'with');
+    });
+
+    afterEach(() => withCalls.mockRestore());
+
+    const traceparent = (sampled: boolean, traceId = TRACE_ID): string => `00-${traceId}-${SPAN_ID}-${sampled ? '01' : '00'}`;
+    const STAGES: PipelineStage[] = ['decode', 'detect', 'landmarks', 'align', 'embed', 'match'];
+
+    /** One batch the way ProcessFrames runs it: fetch, the batched stages, publish, end. */
+    async function processBatch(frames: readonly FrameTrace[]): Promise<Readonly<Record<string, string>>[]> {
+      await Promise.all(frames.map((f) => f.fetching(async () => 'bytes')));
+      await telemetry.inBatch(frames, async (instrumentation) => {
+        for (const stage of STAGES) await instrumentation.measure(stage, frames.length, async () => stage);
       });
-      a.end({ status: 'published', faces: 0 });
+      const outgoing: Readonly<Record<string, string>>[] = [];
+      for (const f of frames) {
+        f.annotate({ 'faces.count': 0 });
+        outgoing.push(await f.publishing(async (fields) => fields));
+        f.end({ status: 'published', faces: 0 });
+      }
+      return outgoing;
+    }
+
+    it('starts only a non-recording frame span, without attributes, children, batch spans or context.with', async () => {
+      const a = startOf(frameFields('a', { traceparent: traceparent(false) }), 1);
+      const [outgoing] = await processBatch([a]);
       expect(spans()).toEqual([]);
-      expect(outgoing.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
-      expect(metrics.stages.map(([s]) => s)).toEqual(['detect', 'publish']);
+      expect(started.map((s) => s.name)).toEqual(['frame.process']);
+      expect(started[0]?.options).toEqual({ kind: SpanKind.CONSUMER });
+      expect(started[0]?.recording).toBe(false);
+      expect(withCalls).not.toHaveBeenCalled();
+      // The result continues the producer's trace from the frame's own span context, not sampled.
+      expect(outgoing?.traceparent).toBe(`00-${TRACE_ID}-${started[0]?.span.spanContext().spanId}-00`);
+      expect(JSON.parse(outgoing?.trace_context as string)).toEqual({ traceparent: outgoing?.traceparent });
+      // Every stage is still timed, once.
+      expect(metrics.stages.map(([s]) => s)).toEqual(['fetch', ...STAGES, 'publish']);
+    });
+
+    it('answers an unsampled frame in the form received', async () => {
+      const a = startOf(frameFields('a', { trace_context: JSON.stringify({ trace_id: TRACE_ID, span_id: SPAN_ID, trace_flags: '00' }) }));
+      const [outgoing] = await processBatch([a]);
+      expect(JSON.parse(outgoing?.trace_context as string)).toEqual({ trace_id: TRACE_ID, span_id: started[0]?.span.spanContext().spanId, trace_flags: '00' });
+      expect(spans()).toEqual([]);
+    });
+
+    it('gives a batch with one sampled frame one span per stage, linked to that frame only', async () => {
+      const sampledTrace = 'a'.repeat(32);
+      const frames = [
+        startOf(frameFields('out-1', { traceparent: traceparent(false) }), 3, '1-0'),
+        startOf(frameFields('in', { traceparent: traceparent(true, sampledTrace) }), 3, '1-1'),
+        startOf(frameFields('out-2', { traceparent: traceparent(false) }), 3, '1-2'),
+      ];
+      const outgoing = await processBatch(frames);
+      const frameSpan = span('frame.process');
+      expect(frameSpan.attributes['frame.id']).toBe('in');
+      const names = ['frame.decode', 'faces.detect', 'faces.landmarks', 'faces.align', 'faces.embed', 'faces.match'];
+      for (const name of names) {
+        const stageSpan = span(name);
+        expect(stageSpan.parentSpanContext?.spanId).toBe(frameSpan.spanContext().spanId);
+        expect(stageSpan.spanContext().traceId).toBe(sampledTrace);
+        expect(stageSpan.links.map((l) => l.context.spanId)).toEqual([frameSpan.spanContext().spanId]);
+        expect(stageSpan.attributes).toMatchObject({ 'frame.count': 1, 'frame.ids': ['in'], 'batch.size': 3 });
+      }
+      expect(spans().map((s) => s.name).sort()).toEqual([...names, 'frame.fetch_image', 'frame.process', 'result.publish'].sort());
+      // Sampled-out frames started their frame span and nothing else.
+      expect(started.filter((s) => !s.recording).map((s) => s.name)).toEqual(['frame.process', 'frame.process']);
+      expect(outgoing.map((o) => o.traceparent?.slice(-2))).toEqual(['00', '01', '00']);
+      expect(outgoing[1]?.traceparent).toBe(`00-${sampledTrace}-${span('result.publish').spanContext().spanId}-01`);
+      // Stage histograms: fetch and publish per frame, each batched stage once.
+      const observed = metrics.stages.map(([s]) => s);
+      for (const stage of STAGES) expect(observed.filter((s) => s === stage)).toHaveLength(1);
+      expect(observed.filter((s) => s === 'fetch')).toHaveLength(3);
+      expect(observed.filter((s) => s === 'publish')).toHaveLength(3);
+    });
+
+    it('makes each child span of a sampled frame the active context while it runs', async () => {
+      const sampled = startOf(frameFields('in', { traceparent: traceparent(true) }));
+      await processBatch([sampled]);
+      // The SDK's span processor calls context.with too (to suppress tracing while exporting): count only ours.
+      const ours = new Map(started.map((s) => [s.span, s.name]));
+      const activated = withCalls.mock.calls.map(([ctx]) => ours.get(trace.getSpan(ctx as Context) as Span)).filter((name) => name !== undefined);
+      expect(activated).toEqual(['frame.fetch_image', 'frame.decode', 'faces.detect', 'faces.landmarks', 'faces.align', 'faces.embed', 'faces.match', 'result.publish']);
+    });
+  });
+
+  describe('with 100% sampling', () => {
+    beforeEach(() => start('always_on'));
+
+    it('links every frame of the batch, whatever the producer decided', async () => {
+      const frames = ['x', 'y', 'z'].map((id, i) => startOf(frameFields(id, { traceparent: `00-${TRACE_ID}-${SPAN_ID}-${i === 1 ? '01' : '00'}` }), 3, `1-${i}`));
+      await telemetry.inBatch(frames, (instrumentation) => instrumentation.measure('detect', 3, async () => 1));
+      for (const f of frames) f.end({ status: 'published', faces: 0 });
+      const frameSpans = spans().filter((s) => s.name === 'frame.process');
+      expect(frameSpans).toHaveLength(3);
+      const detect = span('faces.detect');
+      expect(detect.links.map((l) => l.context.spanId)).toEqual(frameSpans.map((s) => s.spanContext().spanId));
+      expect(detect.attributes).toMatchObject({ 'frame.count': 3, 'frame.ids': ['x', 'y', 'z'] });
+      expect(metrics.stages.map(([s]) => s)).toEqual(['detect']);
     });
   });
 
@@ -321,7 +427,7 @@ describe('OtelFrameTelemetry', () => {
       const a = startOf(frameFields('a', { trace_context: JSON.stringify({ trace_id: TRACE_ID, span_id: SPAN_ID, trace_flags: '01' }) }));
       const b = startOf(frameFields('b', { traceparent: 'garbage' }));
       const fetched = await a.fetching(async () => 'x');
-      await telemetry.inBatch([a, b], () => telemetry.measure('detect', 2, () => 1));
+      await telemetry.inBatch([a, b], (instrumentation) => instrumentation.measure('detect', 2, () => 1));
       const outA: Record<string, string>[] = [];
       await a.publishing(async (fields) => void outA.push({ ...fields }));
       await b.publishing(async (fields) => void outA.push({ ...fields }));
