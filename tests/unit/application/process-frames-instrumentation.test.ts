@@ -33,7 +33,7 @@ const fakeModels: AnalyzeFacesPorts = {
   decoder: { decode: async (bytes) => bytes.map(() => ({ ok: true as const, value: image })) },
   detector: { detect: async (images) => images.map(() => [{ box: { x1: 0, y1: 0, x2: 100, y2: 100 }, score: 0.9 }]) },
   landmarks: { locate: async (faces) => faces.map(() => landmarks) },
-  aligner: { align: (faces) => faces.map(() => image) },
+  aligner: { align: async (faces) => faces.map(() => image) },
   embedder: { embed: async (crops) => crops.map(() => new Float32Array([1, 0, 0, 0])) },
 };
 
