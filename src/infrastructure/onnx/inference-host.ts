@@ -95,10 +95,12 @@ class InferenceWorker {
 
 /**
  * The event loop's handle on a pool of inference worker threads, each holding
- * every session. A request goes to the worker with the fewest outstanding
- * requests, so two batches in flight run side by side. On CPU a pool of
- * single-threaded workers beats one worker with intra-op threads: these
- * small convolutions parallelise poorly inside one operator (adr/0001).
+ * every session and doing the pixel work that feeds them (resize, crops,
+ * alignment warps, packing). A request goes to the worker with the fewest
+ * outstanding requests, so two batches in flight run side by side, and a
+ * batch is split over idle workers. On CPU one single-threaded worker per
+ * core puts the JavaScript pixel work on every core too, which intra-op
+ * threads inside one worker could not (adr/0001).
  */
 export class InferenceHost {
   private readonly workers: InferenceWorker[];
