@@ -105,8 +105,7 @@ async function load(model: string, path: string, settings: SessionSettings, prob
     const fastest = levelTimings.reduce<LevelTiming | undefined>((best, t) => (best === undefined || t.seconds < best.seconds ? t : best), undefined);
     const chosen = candidates.find((c) => c.level === (fastest?.level ?? levels[0])) as (typeof candidates)[number];
     for (const candidate of candidates) if (candidate !== chosen) await candidate.session.release();
-    sessions.set(model, chosen.session);
-    return {
+    const loaded: LoadedSession = {
       inputs: valueInfo(chosen.session.inputNames, chosen.session.inputMetadata),
       outputs: valueInfo(chosen.session.outputNames, chosen.session.outputMetadata),
       provider: chosen.provider,
@@ -115,6 +114,9 @@ async function load(model: string, path: string, settings: SessionSettings, prob
       graphOptimization: chosen.level,
       levelTimings,
     };
+    // Registered last: a failure above releases every candidate, and none is left behind in the map.
+    sessions.set(model, chosen.session);
+    return loaded;
   } catch (error) {
     for (const candidate of candidates) await candidate.session.release().catch(() => undefined);
     throw error;
