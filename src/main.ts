@@ -277,7 +277,14 @@ export async function startService(config: Config): Promise<RunningService> {
     return stopping;
   };
 
-  if (!config.REDIS_URL) watchEmbeddedCompletion(transport as EmbeddedTransport, config, logger, stop);
+  if (!config.REDIS_URL) {
+    const embedded = transport as EmbeddedTransport;
+    watchEmbeddedCompletion(embedded, config, logger, stop);
+    void embedded.publisher.outputClosed.then((error) => {
+      logger.warn('result output closed; stopping', { code: (error as NodeJS.ErrnoException).code, message: error.message });
+      void stop('result output closed');
+    });
+  }
   return { container, httpPort: address.port, stopped, stop };
 }
 

@@ -7,15 +7,31 @@ import type { FolderFrameQueue } from './folder-frame-queue';
 export class JsonLinesResultPublisher implements ResultPublisher {
   private readonly published = new Set<string>();
   private readonly out: NodeJS.WritableStream;
+  private outputError: Error | null = null;
+  /**
+   * Settles with the first write error of the output, after which nothing
+   * more can be written: typically the reader of stdout went away
+   * (`npm start | head`, EPIPE). The service then stops instead of crashing
+   * on an unhandled stream error.
+   */
+  readonly outputClosed: Promise<Error>;
 
   constructor(
     target: string,
     private readonly queue: FolderFrameQueue,
   ) {
     this.out = target === '-' ? process.stdout : createWriteStream(target, { flags: 'a' });
+    this.outputClosed = new Promise<Error>((resolve) =>
+      this.out.on('error', (error: Error) => {
+        this.outputError ??= error;
+        resolve(this.outputError);
+      }),
+    );
   }
 
   async publish(delivery: FrameDelivery, frameId: string, result: Readonly<Record<string, string>>): Promise<PublishOutcome> {
+    // Unpublished, the frame is not acknowledged: it stays in the queue, as a failed XADD leaves a Redis entry pending.
+    if (this.outputError) throw this.outputError;
     const duplicate = this.published.has(frameId);
     if (!duplicate) {
       this.published.add(frameId);

@@ -7,6 +7,7 @@ import type { FrameTransport } from './redis-transport';
 
 export interface EmbeddedTransport extends FrameTransport {
   readonly queue: FolderFrameQueue;
+  readonly publisher: JsonLinesResultPublisher;
 }
 
 export class EmbeddedInputError extends Error {

@@ -82,4 +82,31 @@ describe('deployment files', () => {
       expect(result.faces).toHaveLength(Number(result.faces_count));
     }
   });
+  it('stops cleanly, exit 0, when the reader of its results goes away (`npm start | head -n 1`)', async () => {
+    const port = await findFreePort();
+    const [command, ...args] = dockerfileCommand();
+    // Enough passes over the samples that results are still flowing when the reader leaves.
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: String(port), INPUT_REPEAT: '1000' };
+    const child = spawn(command as string, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Read the first result line, then close the pipe as `head -n 1` does.
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('\n')) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await exit;
+    clearTimeout(timer);
+    expect({ code, crashed: /Unhandled 'error' event|EPIPE\n\s+at /.test(stderr) }).toEqual({ code: 0, crashed: false });
+    expect(stderr).toContain('result output closed; stopping');
+    expect(stderr).toContain('"msg":"stopped"');
+  });
 });
