@@ -69,6 +69,14 @@ export function warpAffine(
   return { width, height, data: target };
 }
 
+/** An axis-aligned rectangle of source pixels (fractional edges allowed). */
+export interface PixelRegion {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /**
  * Bilinear resize of the source rectangle (x, y, w, h) to width × height:
  * the axis-aligned special case of warpAffine (same sampling, same black
@@ -77,7 +85,7 @@ export function warpAffine(
  */
 export function resizeRegion(
   source: RgbImage,
-  region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number },
+  region: PixelRegion,
   width: number,
   height: number,
   target: Uint8Array = new Uint8Array(width * height * 3),

@@ -1,14 +1,6 @@
 import type { RgbImage } from '../../domain/image';
-import { resizeRegion } from './affine-warp';
+import { resizeRegion, type PixelRegion } from './affine-warp';
 import { channelsOf, packIntoTensor, type PixelNormalisation } from './tensor-packing';
-
-/** An axis-aligned rectangle of source pixels (fractional edges allowed). */
-export interface PixelRegion {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
 
 /** One model input item: a whole image, or the region of it the model should see. */
 export interface TensorSource {
@@ -17,6 +9,7 @@ export interface TensorSource {
   readonly region?: PixelRegion;
 }
 
+/** A model input's size and pixel normalisation. */
 export interface TensorLayout extends PixelNormalisation {
   readonly width: number;
   readonly height: number;

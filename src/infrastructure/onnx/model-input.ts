@@ -1,7 +1,4 @@
-import type { PixelNormalisation } from '../imaging/tensor-packing';
+import type { TensorLayout } from '../imaging/tensor-from-images';
 
 /** The input a model expects: size plus pixel normalisation, from the model set's manifest. */
-export interface ModelInput extends PixelNormalisation {
-  readonly width: number;
-  readonly height: number;
-}
+export type ModelInput = TensorLayout;
