@@ -13,6 +13,20 @@ function dockerfileCommand(): string[] {
   return JSON.parse(cmd) as string[];
 }
 
+/** The container's start command as a child process, with only what a newcomer's shell has plus `env`. */
+function spawnStartCommand(env: Record<string, string>) {
+  const [command, ...args] = dockerfileCommand();
+  const child = spawn(command as string, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stderr: '' };
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output, exit };
+}
+
 function composeBinary(): string[] | null {
   for (const candidate of [['docker', 'compose'], ['docker-compose']]) {
     try {
@@ -52,17 +66,12 @@ describe('deployment files', () => {
 
   it('the start command with no environment processes the sample photos and serves /health', async () => {
     const port = await findFreePort();
-    const [command, ...args] = dockerfileCommand();
-    // Only what a newcomer's shell has, plus a free port and the one-shot switch.
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: String(port), EXIT_WHEN_DONE: 'true' };
-    const child = spawn(command as string, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A free port and the one-shot switch, nothing else.
+    const { child, output, exit } = spawnStartCommand({ HTTP_PORT: String(port), EXIT_WHEN_DONE: 'true' });
     let stdout = '';
-    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
     let health = null as { status?: string; processor_id?: string } | null;
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let attempt = 0; attempt < 600 && health === null && child.exitCode === null; attempt += 1) {
       try {
         const response = await fetch(`http://127.0.0.1:${port}/health`);
@@ -72,7 +81,7 @@ describe('deployment files', () => {
       }
     }
     const code = await exit;
-    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect({ code, stderr: code === 0 ? '' : output.stderr }).toEqual({ code: 0, stderr: '' });
     expect(health?.processor_id).toBe('face-recognition-1');
 
     const results = stdout.trim().split('\n').map((line) => JSON.parse(line) as { frame_id: string; faces_count: string; faces: unknown[] });
@@ -84,13 +93,8 @@ describe('deployment files', () => {
   });
   it('stops cleanly, exit 0, when the reader of its results goes away (`npm start | head -n 1`)', async () => {
     const port = await findFreePort();
-    const [command, ...args] = dockerfileCommand();
     // Enough passes over the samples that results are still flowing when the reader leaves.
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HTTP_PORT: String(port), INPUT_REPEAT: '1000' };
-    const child = spawn(command as string, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, output, exit } = spawnStartCommand({ HTTP_PORT: String(port), INPUT_REPEAT: '1000' });
     // Read the first result line, then close the pipe as `head -n 1` does.
     await new Promise<void>((resolve) => {
       let seen = '';
@@ -105,8 +109,8 @@ describe('deployment files', () => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     const code = await exit;
     clearTimeout(timer);
-    expect({ code, crashed: /Unhandled 'error' event|EPIPE\n\s+at /.test(stderr) }).toEqual({ code: 0, crashed: false });
-    expect(stderr).toContain('result output closed; stopping');
-    expect(stderr).toContain('"msg":"stopped"');
+    expect({ code, crashed: /Unhandled 'error' event|EPIPE\n\s+at /.test(output.stderr) }).toEqual({ code: 0, crashed: false });
+    expect(output.stderr).toContain('result output closed; stopping');
+    expect(output.stderr).toContain('"msg":"stopped"');
   });
 });
