@@ -23,7 +23,7 @@ const USAGE = `usage:
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
-  facerec bench-tracing --images <dir> [--count <n>] [--batch <n>] [--rounds <n>]
+  facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
   facerec config            list every environment variable with its default
 
@@ -66,6 +66,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       results: { type: 'string' },
       timeout: { type: 'string' },
       rounds: { type: 'string' },
+      pool: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -64,3 +64,42 @@ export function describeSpread(spread: Spread, format: (value: number) => string
   const ci = spread.ci95 === undefined ? 'too few rounds for a 95% CI' : `95% CI ${format(spread.ci95[0])}..${format(spread.ci95[1])}`;
   return `median ${format(spread.median)} (IQR ${format(spread.q1)}..${format(spread.q3)}, ${ci})`;
 }
+
+/**
+ * Throughput over the whole run relative to the baseline: Σ base seconds / Σ other seconds
+ * (rounds process the same frames under both, so this is the ratio of their frames/s over
+ * all rounds). Its 95 % interval comes from the round-to-round variation of the paired
+ * differences (delta method for a ratio of means), which is what pairing buys: noise slower
+ * than a round cancels in `base[i] - ratio × other[i]`.
+ */
+export interface RatioOfTotals {
+  readonly ratio: number;
+  readonly ci95: readonly [number, number] | undefined;
+  readonly n: number;
+}
+
+const Z_95 = 1.959964;
+/** Below this many rounds the normal approximation behind the interval is not trusted, and none is given. */
+export const MIN_ROUNDS_FOR_RATIO_CI = 30;
+
+export function ratioOfTotals(baseSeconds: readonly number[], otherSeconds: readonly number[]): RatioOfTotals {
+  const n = Math.min(baseSeconds.length, otherSeconds.length);
+  const mean = (values: readonly number[]): number => values.slice(0, n).reduce((s, v) => s + v, 0) / n;
+  const meanBase = mean(baseSeconds);
+  const meanOther = mean(otherSeconds);
+  const ratio = meanBase / meanOther;
+  if (n < MIN_ROUNDS_FOR_RATIO_CI) return { ratio, ci95: undefined, n };
+  let sumOfSquares = 0;
+  for (let i = 0; i < n; i += 1) {
+    const residual = (baseSeconds[i] as number) - ratio * (otherSeconds[i] as number);
+    sumOfSquares += residual * residual;
+  }
+  const standardError = Math.sqrt(sumOfSquares / (n - 1) / n) / meanOther;
+  return { ratio, ci95: [ratio - Z_95 * standardError, ratio + Z_95 * standardError], n };
+}
+
+/** "-0.3% (95% CI -0.7%..+0.1%)" */
+export function describeRatio(value: RatioOfTotals): string {
+  const ci = value.ci95 === undefined ? 'too few rounds for a 95% CI' : `95% CI ${signedPercent(value.ci95[0])}..${signedPercent(value.ci95[1])}`;
+  return `${signedPercent(value.ratio)} (${ci})`;
+}
