@@ -82,14 +82,17 @@ async function timed<T>(observe: ObserveStage | undefined, stage: PipelineStage,
 }
 
 /**
- * Runs `work` inside `span`, recording a failure, and ends the span. The span
- * is made the active context only when it records: that is all the ioredis
- * instrumentation (requireParentSpan) needs, and `context.with` costs a
- * context and an AsyncLocalStorage run per call.
+ * Runs `work` under `span`, recording a failure, and ends the span. With
+ * `activeParent`, a recording span is also made the active context while
+ * `work` runs: only the frame's own Redis calls (fetch, publish) need that, so
+ * that the ioredis instrumentation (requireParentSpan) makes their spans
+ * children of the frame's. An active context costs a context, an
+ * AsyncLocalStorage run, and async hooks on every promise of the process
+ * while it lasts (OnDemandContextManager), so nothing else sets one.
  */
-async function runInSpan<T>(span: Span, parent: Context, work: () => Promise<T> | T): Promise<T> {
+async function runInSpan<T>(span: Span, work: () => Promise<T> | T, activeParent?: Context): Promise<T> {
   try {
-    return await (span.isRecording() ? otelContext.with(trace.setSpan(parent, span), work) : work());
+    return await (activeParent !== undefined && span.isRecording() ? otelContext.with(trace.setSpan(activeParent, span), work) : work());
   } catch (error) {
     recordError(span, error);
     throw error;
@@ -117,14 +120,14 @@ class TracedFrame implements FrameTrace {
   ) {}
 
   fetching<T>(work: () => Promise<T>): Promise<T> {
-    return timed(this.observe, 'fetch', () => runInSpan(this.child('frame.fetch_image', SpanKind.INTERNAL), this.context, work));
+    return timed(this.observe, 'fetch', () => runInSpan(this.child('frame.fetch_image', SpanKind.INTERNAL), work, this.context));
   }
 
   publishing<T>(work: (trace: OutgoingTraceFields) => Promise<T>): Promise<T> {
     return timed(this.observe, 'publish', () => {
       const span = this.child('result.publish', SpanKind.PRODUCER);
       const fields = outgoingTraceFields(span.spanContext(), this.form);
-      return runInSpan(span, this.context, () => work(fields));
+      return runInSpan(span, () => work(fields), this.context);
     });
   }
 
@@ -221,7 +224,8 @@ class BatchSpans implements PipelineInstrumentation {
       if (span.isRecording()) {
         span.setAttributes({ 'pipeline.stage': stage, 'batch.size': batchSize, 'frame.count': this.links.length, 'frame.ids': this.frameIds });
       }
-      return runInSpan(span, parent, work);
+      // No active context: the model stages make no Redis calls.
+      return runInSpan(span, work);
     });
   }
 }
