@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ROOT_CONTEXT, context as otelContext } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
 import type { FrameOutcome } from '../../application/ports/frame-telemetry';
 import type { DeadLetter, FrameDelivery, FrameQueue } from '../../application/ports/frame-queue';
@@ -19,7 +20,6 @@ import { INFRA } from '../tokens';
 import { InlineFrameImageStore } from '../embedded/inline-image-store';
 import { listImages } from '../files/list-images';
 import type { LoadedModelSet } from '../onnx/model-set';
-import { OnDemandContextManager } from '../telemetry/on-demand-context-manager';
 import { OtelFrameTelemetry } from '../telemetry/otel-frame-telemetry';
 import { PrometheusMetrics } from '../telemetry/prometheus-metrics';
 import { percentile } from '../telemetry/stage-timings';
@@ -272,10 +272,10 @@ class ChildProcessSink {
   }
 }
 
-/** The context manager the service installs globally when tracing is on (setupTracing). */
+/** The AsyncLocalStorage context manager the service installs globally when tracing is on (NodeTracerProvider.register). */
 async function withGlobalContextManager<T>(enabled: boolean, run: () => Promise<T>): Promise<T> {
   if (!enabled) return run();
-  otelContext.setGlobalContextManager(new OnDemandContextManager().enable());
+  otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   try {
     return await run();
   } finally {
@@ -503,7 +503,7 @@ export async function benchTracingCommand(container: Container, config: Config, 
     );
     output.line(
       'B and C: one NodeTracerProvider each for the whole run (registerGlobally false, batch span processor as in the service), ' +
-        "the service's context manager (OnDemandContextManager) installed globally during their rounds; " +
+        'the AsyncLocalStorage context manager installed globally during their rounds as the service does; ' +
         "each round exports the spans of the configuration's previous round while it processes its batch, and ends when that export has (round time and CPU include it)",
     );
     output.line(

@@ -86,9 +86,8 @@ async function timed<T>(observe: ObserveStage | undefined, stage: PipelineStage,
  * `activeParent`, a recording span is also made the active context while
  * `work` runs: only the frame's own Redis calls (fetch, publish) need that, so
  * that the ioredis instrumentation (requireParentSpan) makes their spans
- * children of the frame's. An active context costs a context, an
- * AsyncLocalStorage run, and async hooks on every promise of the process
- * while it lasts (OnDemandContextManager), so nothing else sets one.
+ * children of the frame's. An active context costs a context and an
+ * AsyncLocalStorage run, so nothing else sets one.
  */
 async function runInSpan<T>(span: Span, work: () => Promise<T> | T, activeParent?: Context): Promise<T> {
   try {

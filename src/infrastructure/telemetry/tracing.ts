@@ -17,7 +17,6 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { OnDemandContextManager } from './on-demand-context-manager';
 import type { Config } from '../config/config';
 
 export type SamplerName = Config['OTEL_TRACES_SAMPLER'];
@@ -128,8 +127,8 @@ export function setupTracing(options: TracingOptions): Tracing {
   });
 
   const registerGlobally = options.registerGlobally ?? true;
-  // W3C traceparent/tracestate (+ baggage) propagator, and AsyncLocalStorage only while a context is active (OnDemandContextManager).
-  if (registerGlobally) provider.register({ contextManager: new OnDemandContextManager() });
+  // Default registration = W3C traceparent/tracestate (+ baggage) propagator and the AsyncLocalStorage context manager.
+  if (registerGlobally) provider.register();
   const unregisterInstrumentations =
     options.instrumentRedis === false
       ? () => undefined
