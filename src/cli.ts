@@ -23,7 +23,7 @@ const USAGE = `usage:
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
-  facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>]
+  facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
   facerec config            list every environment variable with its default
 
@@ -50,8 +50,8 @@ async function withPipeline<T>(
   }
 }
 
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+const parseOptions = (argv: readonly string[]) =>
+  parseArgs({
     args: [...argv],
     allowPositionals: true,
     options: {
@@ -67,9 +67,24 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       timeout: { type: 'string' },
       rounds: { type: 'string' },
       pool: { type: 'string' },
+      'export-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+
+/** parseArgs's own errors (unknown option, missing value) are mistakes in the command line. */
+function parseCommandLine(argv: readonly string[]): ReturnType<typeof parseOptions> {
+  try {
+    return parseOptions(argv);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     output.line(USAGE);

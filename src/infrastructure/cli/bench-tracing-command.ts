@@ -24,7 +24,7 @@ import { OtelFrameTelemetry } from '../telemetry/otel-frame-telemetry';
 import { PrometheusMetrics } from '../telemetry/prometheus-metrics';
 import { percentile } from '../telemetry/stage-timings';
 import { setupTracing, type SamplerName, type Tracing } from '../telemetry/tracing';
-import { positiveInteger, UsageError, type CommandOutput } from './output';
+import { nonNegativeInteger, positiveInteger, UsageError, type CommandOutput } from './output';
 import { describeRatio, describeSpread, ratioOfTotals, rotated, signedMs, signedPercent, spreadOf } from './paired-rounds';
 
 /**
@@ -65,8 +65,13 @@ export interface BenchTracingFlags {
   readonly batch?: string;
   readonly rounds?: string;
   readonly pool?: string;
+  readonly 'export-interval'?: string;
 }
 
+/** The batch span processor's default schedule (OTEL_BSP_SCHEDULE_DELAY), which the service runs with. */
+const SERVICE_EXPORT_INTERVAL_MS = 5000;
+/** Out of the way: in the benchmark a configuration's exports happen in its own rounds only (see `run`). */
+const NEVER_MS = 3_600_000;
 type ConfigurationName = 'A' | 'B' | 'C';
 
 interface Configuration {
@@ -84,7 +89,7 @@ interface RoundResult {
   readonly exportWaitSeconds: number;
   readonly framesPerSecond: number;
   readonly tally: Tally;
-  /** Spans the sink received during the round: those of the configuration's previous round. */
+  /** Spans the sink received during the round: what the configuration had buffered, if its export was due. */
   readonly spans: number;
   readonly sampledParents: number;
   /** CPU per frame of this process (every thread) plus the sink, in ms. */
@@ -307,6 +312,7 @@ export async function benchTracingCommand(container: Container, config: Config, 
   const count = positiveInteger(flags.count, 'count', batchSize);
   const rounds = positiveInteger(flags.rounds, 'rounds', 240);
   const poolSize = positiveInteger(flags.pool, 'pool', 256);
+  const exportIntervalMs = nonNegativeInteger(flags['export-interval'], 'export-interval', SERVICE_EXPORT_INTERVAL_MS);
   const paths = (await listImages(flags.images)).slice(0, poolSize);
   if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
   const files = await Promise.all(paths.map((p) => readFile(p)));
@@ -342,6 +348,8 @@ export async function benchTracingCommand(container: Container, config: Config, 
               samplerArg: ratio,
               instrumentRedis: false,
               registerGlobally: false,
+              // No timed or size-triggered export of its own: `run` exports on the service's schedule, inside this configuration's rounds.
+              batch: { scheduledDelayMillis: NEVER_MS, maxQueueSize: 65_536, maxExportBatchSize: 65_536 },
             });
       if (tracing !== null) {
         if (!tracing.enabled) throw new Error(`configuration ${name}: setupTracing returned no provider`);
@@ -429,12 +437,17 @@ export async function benchTracingCommand(container: Container, config: Config, 
 
     const spansOf = (stats: SinkStats, c: Configuration): number => (c.sinkPrefix === null ? 0 : (stats.prefixes[c.sinkPrefix]?.spans ?? 0));
 
+    /** When each configuration last exported (performance.now()). */
+    const lastExport = new Map<ConfigurationName, number>();
+
     /**
-     * Processes the frames in batches under `c`. The spans its previous round left are exported
-     * during this round, overlapping the batch as the service's batch span processor overlaps
-     * its exports with the frames it is processing; the round ends when that export has, so
-     * time and CPU include it. (Flushing after the batch instead put an export on the critical
-     * path with the workers idle, which the service never does: 0.6 % of a round for B.)
+     * Processes the frames in batches under `c`. As in the service, whose batch span processor
+     * exports every 5 s while frames are being processed, a configuration exports what it has
+     * buffered at the start of its first round `exportIntervalMs` or more after its previous
+     * export, overlapped with that round's batch; the round ends when the export has, so its
+     * time and CPU include it, and no export lands in another configuration's round. (Flushing
+     * after every batch instead put an export on the critical path with the workers idle, which
+     * the service never does: 0.6 % of a round for B.)
      */
     const run = async (c: Configuration, round: number, producers: { traceparents: string[]; sampled: number }): Promise<RoundResult> => {
       const n = producers.traceparents.length;
@@ -445,7 +458,9 @@ export async function benchTracingCommand(container: Container, config: Config, 
         const mainBefore = mainThreadCpuMs();
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
-        const exported = c.tracing?.forceFlush();
+        const exportDue = c.tracing !== null && started - (lastExport.get(c.name) ?? started) >= exportIntervalMs;
+        if (exportDue) lastExport.set(c.name, started);
+        const exported = exportDue ? c.tracing?.forceFlush() : undefined;
         for (let start = 0; start < deliveries.length; start += batchSize) {
           const outcomes: FrameOutcome[] = await c.processFrames.execute(deliveries.slice(start, start + batchSize));
           for (const outcome of outcomes) {
@@ -504,7 +519,8 @@ export async function benchTracingCommand(container: Container, config: Config, 
     output.line(
       'B and C: one NodeTracerProvider each for the whole run (registerGlobally false, batch span processor as in the service), ' +
         'the AsyncLocalStorage context manager installed globally during their rounds as the service does; ' +
-        "each round exports the spans of the configuration's previous round while it processes its batch, and ends when that export has (round time and CPU include it)",
+        `each exports its buffered spans every ${exportIntervalMs / 1000} s as the service's batch span processor does, at the start of its first round that is due and while that round's batch runs; ` +
+        'the round ends when the export has (its time and CPU include it), so no export lands in another configuration',
     );
     output.line(
       'rounds: the order rotates each round (ABC, BCA, CAB, …); each round gives paired ratios B/A and C/A; ' +
@@ -518,8 +534,11 @@ export async function benchTracingCommand(container: Container, config: Config, 
 
     const warmUpProducers = producerContexts(warmUp);
     for (const c of configurations) await run(c, 0, warmUpProducers);
-    // Round 1 starts with nothing buffered; each round r then exports round r-1's spans.
-    for (const c of configurations) await c.tracing?.forceFlush();
+    // The rounds start with nothing buffered, and the export clock at zero.
+    for (const c of configurations) {
+      await c.tracing?.forceFlush();
+      lastExport.set(c.name, performance.now());
+    }
     const spansBeforeRounds = await sink.stats();
 
     const results = new Map<ConfigurationName, RoundResult[]>(configurations.map((c) => [c.name, []]));
@@ -538,7 +557,7 @@ export async function benchTracingCommand(container: Container, config: Config, 
         output.line(
           `round ${round} ${c.name}: ${r.framesPerSecond.toFixed(1)} frames/s (${count} frames in ${r.seconds.toFixed(4)} s, export wait ${r.exportWaitSeconds.toFixed(4)} s), ` +
             `cpu ${r.cpuMsPerFrame.toFixed(2)} ms/frame (sink ${r.sinkCpuMsPerFrame.toFixed(3)}, main thread ${fixed(r.mainThreadMsPerFrame, 3)}), ` +
-            `published ${t.published}, other ${t.otherOutcomes}, faces ${t.faces}, spans exported ${r.spans} (the previous round's), ` +
+            `published ${t.published}, other ${t.otherOutcomes}, faces ${t.faces}, spans exported ${r.spans}, ` +
             `sampled parents ${r.sampledParents}, results: producer span passed through ${t.passedThrough}, new span ${t.continued}, sampled ${t.sampled}`,
         );
       }

@@ -17,9 +17,17 @@ export class UsageError extends Error {
 }
 
 export function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
+  return wholeNumber(raw, name, fallback, 1);
+}
+
+export function nonNegativeInteger(raw: string | undefined, name: string, fallback: number): number {
+  return wholeNumber(raw, name, fallback, 0);
+}
+
+function wholeNumber(raw: string | undefined, name: string, fallback: number, minimum: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < minimum) throw new UsageError(`--${name} must be a whole number ≥ ${minimum}, got '${raw}'`);
   return value;
 }
 

@@ -26,7 +26,8 @@ describeLfw('facerec bench-tracing', () => {
 
   it('compares A, B and C in rotated, paired rounds and reports spans, CPU and the overhead line', async () => {
     const images = join(LFW_DIR, 'images', 'George_W_Bush');
-    const result = await runCli(['bench-tracing', '--images', images, '--count', String(FRAMES), '--rounds', String(ROUNDS), '--batch', '4']);
+    // --export-interval 0: every round exports what its configuration buffered since its previous round.
+    const result = await runCli(['bench-tracing', '--images', images, '--count', String(FRAMES), '--rounds', String(ROUNDS), '--batch', '4', '--export-interval', '0']);
     expect(result.stderr).not.toMatch(/"error"/);
     expect(result.stdout).not.toMatch(/^error:/m);
     expect(result.code).toBe(0);
@@ -39,7 +40,7 @@ describeLfw('facerec bench-tracing', () => {
         const match = new RegExp(
           `^round ${i + 1} ${name}: (${NUMBER}) frames/s \\(${FRAMES} frames in ${NUMBER} s, export wait ${NUMBER} s\\), ` +
             `cpu (${NUMBER}) ms/frame \\(sink ${NUMBER}, main thread (?:${NUMBER}|n/a)\\), published (\\d+), other (\\d+), faces \\d+, ` +
-            `spans exported (\\d+) \\(the previous round's\\), sampled parents (\\d+), results: producer span passed through (\\d+), new span (\\d+), sampled (\\d+)$`,
+            `spans exported (\\d+), sampled parents (\\d+), results: producer span passed through (\\d+), new span (\\d+), sampled (\\d+)$`,
         ).exec(line as string);
         expect(match).not.toBeNull();
         return match as RegExpMatchArray;
@@ -99,5 +100,25 @@ describeLfw('facerec bench-tracing', () => {
           `frames/s A ${NUMBER}, B ${NUMBER}, C ${NUMBER}; cpu per frame B ${PERCENT}, C ${PERCENT}\\)$`,
       ),
     );
+  });
+
+  it("exports on the service's 5 s schedule by default, so a short run exports only after its rounds", async () => {
+    const images = join(LFW_DIR, 'images', 'George_W_Bush');
+    const result = await runCli(['bench-tracing', '--images', images, '--count', '4', '--rounds', '2', '--batch', '4']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    const perRound = lines.flatMap((l) => /^round \d+ [BC]: .* spans exported (\d+),/.exec(l)?.[1] ?? []).map(Number);
+    expect(perRound).toEqual([0, 0, 0, 0]);
+    expect(Number(/spans exported (\d+) /.exec(lines.find((l) => l.startsWith('C median ')) ?? '')?.[1])).toBeGreaterThanOrEqual(3 * 4 * 2);
+    expect(result.stdout).toMatch(/each exports its buffered spans every 5 s as the service's batch span processor does/);
+  });
+
+  it('refuses a negative export interval, and an option without its value, as usage errors', async () => {
+    const negative = await runCli(['bench-tracing', '--images', LFW_DIR, '--export-interval=-1']);
+    expect(negative.code).toBe(2);
+    expect(cliError(negative.stderr)).toEqual({ code: 'usage', message: "--export-interval must be a whole number ≥ 0, got '-1'" });
+    const missing = await runCli(['bench-tracing', '--images']);
+    expect(missing.code).toBe(2);
+    expect(cliError(missing.stderr)).toMatchObject({ code: 'usage', message: expect.stringContaining("Option '--images <value>' argument missing") });
   });
 });
