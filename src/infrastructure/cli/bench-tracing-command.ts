@@ -517,7 +517,7 @@ export async function benchTracingCommand(container: Container, config: Config, 
         `its CPU time is added to the CPU per frame, and it shares the machine's ${cpus().length} CPU(s)`,
     );
     output.line(
-      'B and C: one NodeTracerProvider each for the whole run (registerGlobally false, batch span processor as in the service), ' +
+      'B and C: one NodeTracerProvider each for the whole run (registerGlobally false, a batch span processor whose exports the benchmark schedules), ' +
         'the AsyncLocalStorage context manager installed globally during their rounds as the service does; ' +
         `each exports its buffered spans every ${exportIntervalMs / 1000} s as the service's batch span processor does, at the start of its first round that is due and while that round's batch runs; ` +
         'the round ends when the export has (its time and CPU include it), so no export lands in another configuration',
