@@ -240,7 +240,8 @@ class BatchSpans implements PipelineInstrumentation {
  *
  * Contexts are passed explicitly (the producer's, the frame's, the batch's
  * instrumentation handed to `inBatch`'s work); the active context is set
- * only around recording spans, for instrumentations such as ioredis.
+ * only around a sampled frame's fetch and publish, the scopes that send Redis
+ * commands, for the ioredis instrumentation.
  *
  * Timings: every stage is observed once, by whichever instrumentation runs it
  * (this object outside a batch, the one `inBatch` hands over inside);
