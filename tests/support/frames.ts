@@ -1,5 +1,6 @@
 /**
- * The producer's side of the runtime tests: real LFW JPEGs, frame entries as
+ * The producer's side of the runtime tests: real face JPEGs (portraits cut
+ * from the sample photos, tests/support/portraits.ts), frame entries as
  * frame-buffer-v2 / `facerec loadgen` XADD them to frames:ready:<id>, and
  * readers of the result and dead-letter streams.
  *
@@ -10,40 +11,13 @@
  *   'binary'     raw bytes in the `image` field
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { LFW_DIR } from './lfw';
 import { sleep, waitFor } from './service-process';
-
-export const LFW_IMAGES_DIR = process.env.LFW_IMAGES_DIR ?? join(LFW_DIR, 'images');
-export const lfwImagesAvailable = existsSync(LFW_IMAGES_DIR);
-if (!lfwImagesAvailable) console.warn(`LFW images not found at ${LFW_IMAGES_DIR} (set LFW_DIR or LFW_IMAGES_DIR): runtime tests skipped`);
-/** `describe` when the LFW images are present, `describe.skip` otherwise. */
-export const describeWithLfw = lfwImagesAvailable ? describe : describe.skip;
 
 export const RESULT_STREAM = 'faces:detected';
 export const DEAD_LETTER_STREAM = 'faces:dead-letter';
 export const CONSUMER_GROUP = 'face-recognition';
 export const queueStream = (processorId: string): string => `frames:ready:${processorId}`;
-
-/** Paths of `count` LFW JPEGs, the first photo of each person in name order (the same every run). */
-export function lfwImagePaths(count: number): string[] {
-  const paths: string[] = [];
-  for (const person of readdirSync(LFW_IMAGES_DIR).sort()) {
-    const dir = join(LFW_IMAGES_DIR, person);
-    if (!statSync(dir).isDirectory()) continue;
-    const first = readdirSync(dir)
-      .filter((f) => /\.jpe?g$/i.test(f))
-      .sort()[0];
-    if (first) paths.push(join(dir, first));
-    if (paths.length >= count) break;
-  }
-  if (paths.length < count) throw new Error(`only ${paths.length} LFW images under ${LFW_IMAGES_DIR}, ${count} wanted`);
-  return paths;
-}
-
-export const loadLfwImages = (count: number): Buffer[] => lfwImagePaths(count).map((p) => readFileSync(p));
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 export const randomTraceparent = (): string => `00-${hex(16)}-${hex(8)}-01`;

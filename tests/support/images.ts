@@ -58,15 +58,8 @@ export function gradientJpeg(width: number, height: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
 }
 
-/**
- * The centre of a 250×250 LFW photo, where its subject is: the edges of LFW
- * photos sometimes show other people, which a group photo must not include.
- */
-export const lfwCentre = (photo: Buffer, size: number): Promise<Buffer> =>
-  sharp(photo)
-    .extract({ left: 40, top: 40, width: 170, height: 170 })
-    .resize(size, size)
-    .toBuffer();
+/** A portrait (tests/support/portraits.ts: one face, filling most of it) scaled to a `size` × `size` tile. */
+export const portraitTile = (photo: Buffer, size: number): Promise<Buffer> => sharp(photo).resize(size, size).toBuffer();
 
 export interface GroupPhoto {
   readonly image: Buffer;

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { cliError, ensureCliBuilt, runCli } from '../../support/cli';
-import { describeLfw, LFW_DIR } from '../../support/lfw';
+import { PORTRAIT_DIR } from '../../support/portraits';
 
 /**
  * `facerec bench-tracing` with tiny numbers: the output format, and that the
@@ -13,7 +12,7 @@ const ROUNDS = 3;
 const NUMBER = String.raw`\d+(?:\.\d+)?`;
 const PERCENT = String.raw`[+-]\d+(?:\.\d+)?%`;
 
-describeLfw('facerec bench-tracing', () => {
+describe('facerec bench-tracing', () => {
   beforeAll(async () => {
     await ensureCliBuilt();
   }, 300_000);
@@ -25,7 +24,7 @@ describeLfw('facerec bench-tracing', () => {
   });
 
   it('compares A, B and C in rotated, paired rounds and reports spans, CPU and the overhead line', async () => {
-    const images = join(LFW_DIR, 'images', 'George_W_Bush');
+    const images = PORTRAIT_DIR;
     // --export-interval 0: every round exports what its configuration buffered since its previous round.
     const result = await runCli(['bench-tracing', '--images', images, '--count', String(FRAMES), '--rounds', String(ROUNDS), '--batch', '4', '--export-interval', '0']);
     expect(result.stderr).not.toMatch(/"error"/);
@@ -103,7 +102,7 @@ describeLfw('facerec bench-tracing', () => {
   });
 
   it("exports on the service's 5 s schedule by default, so a short run exports only after its rounds", async () => {
-    const images = join(LFW_DIR, 'images', 'George_W_Bush');
+    const images = PORTRAIT_DIR;
     const result = await runCli(['bench-tracing', '--images', images, '--count', '4', '--rounds', '2', '--batch', '4']);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
@@ -114,7 +113,7 @@ describeLfw('facerec bench-tracing', () => {
   });
 
   it('refuses a negative export interval, and an option without its value, as usage errors', async () => {
-    const negative = await runCli(['bench-tracing', '--images', LFW_DIR, '--export-interval=-1']);
+    const negative = await runCli(['bench-tracing', '--images', PORTRAIT_DIR, '--export-interval=-1']);
     expect(negative.code).toBe(2);
     expect(cliError(negative.stderr)).toEqual({ code: 'usage', message: "--export-interval must be a whole number ≥ 0, got '-1'" });
     const missing = await runCli(['bench-tracing', '--images']);

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePort } from '../../support/redis-server';
+import { itUnlessMissing } from '../../support/skip';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -39,6 +40,8 @@ function composeBinary(): string[] | null {
   return null;
 }
 
+const compose = composeBinary();
+
 describe('deployment files', () => {
   beforeAll(() => {
     if (!existsSync(join(root, 'dist', 'main.js'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root });
@@ -49,12 +52,8 @@ describe('deployment files', () => {
     expect(start.endsWith(dockerfileCommand().join(' '))).toBe(true);
   });
 
-  it('docker-compose.yml is valid (checked without an engine)', () => {
-    const compose = composeBinary();
-    if (!compose) {
-      console.warn('skipped: neither `docker compose` nor `docker-compose` is installed');
-      return;
-    }
+  itUnlessMissing(compose ? null : 'neither `docker compose` nor `docker-compose` is installed')('docker-compose.yml is valid (checked without an engine)', () => {
+    if (!compose) throw new Error('unreachable: the test is skipped without compose');
     const services = execFileSync(compose[0] as string, [...compose.slice(1), '--profile', 'gpu', '--profile', 'pipeline', 'config', '--services'], {
       cwd: root,
       encoding: 'utf8',

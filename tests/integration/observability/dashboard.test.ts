@@ -18,6 +18,7 @@ import {
   settledRuleHealth,
   sleep,
 } from '../../support/prometheus';
+import { describeUnlessMissing } from '../../support/skip';
 
 /**
  * Validates dashboards/face-recognition.json and dashboards/alerts.yml
@@ -32,11 +33,8 @@ const DASHBOARD = resolve(__dirname, '../../../dashboards/face-recognition.json'
 const ALERTS = resolve(__dirname, '../../../dashboards/alerts.yml');
 const ALERT_TESTS = resolve(__dirname, '../../../dashboards/alerts.test.yml');
 
-const describeWithPromtool = PROMTOOL_BIN ? describe : describe.skip;
-const describeWithPrometheus = PROMETHEUS_BIN ? describe : describe.skip;
-if (!PROMETHEUS_BIN || !PROMTOOL_BIN) {
-  console.warn('prometheus/promtool not found (apt-get install prometheus, or set PROMETHEUS_BIN/PROMTOOL_BIN): dashboard checks skipped');
-}
+const describeWithPromtool = describeUnlessMissing(PROMTOOL_BIN ? null : 'promtool not found (apt-get install prometheus, or set PROMTOOL_BIN)');
+const describeWithPrometheus = describeUnlessMissing(PROMETHEUS_BIN ? null : 'prometheus not found (apt-get install prometheus, or set PROMETHEUS_BIN)');
 
 describeWithPromtool('alert rules (promtool)', () => {
   it('pass promtool check rules', async () => {

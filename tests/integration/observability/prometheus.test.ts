@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { findOnPath } from '../../../src/infrastructure/telemetry/nvidia-smi';
 import { OtlpReceiver } from '../../support/otlp-receiver';
+import { portraitPaths } from '../../support/portraits';
+import { describeUnlessMissing } from '../../support/skip';
 import {
   PROMETHEUS_BIN,
   PROMTOOL_BIN,
@@ -28,27 +30,24 @@ import { newestMtime } from '../../support/service-process';
  * OUTPUT_FILE processes the images as frames through the whole pipeline and
  * serves /health, /ready and /metrics until SIGTERM.
  *
- * Needs: LFW images (../shared/datasets/lfw/images beside the repository, or
- * LFW_IMAGES_DIR), prometheus + promtool (Debian package `prometheus`, or
- * PROMETHEUS_BIN / PROMTOOL_BIN). dist/ is rebuilt first when missing or older
+ * Needs: prometheus + promtool (Debian package `prometheus`, or
+ * PROMETHEUS_BIN / PROMTOOL_BIN); the frames are the test portraits cut from
+ * samples/. dist/ is rebuilt first when missing or older
  * than src/. Run alone with:
  *   npx jest tests/integration/observability/prometheus.test.ts
  */
 
 const ROOT = resolve(__dirname, '../../..');
-const LFW_IMAGES = process.env.LFW_IMAGES_DIR ?? resolve(ROOT, '..', 'shared', 'datasets', 'lfw', 'images');
 const DASHBOARD = join(ROOT, 'dashboards', 'face-recognition.json');
 const ALERTS = join(ROOT, 'dashboards', 'alerts.yml');
 const MAIN = join(ROOT, 'dist', 'main.js');
 const IMAGE_COUNT = 40;
 
 const missing = [
-  ...(existsSync(LFW_IMAGES) ? [] : [`LFW images (${LFW_IMAGES}; set LFW_IMAGES_DIR)`]),
   ...(PROMETHEUS_BIN ? [] : ['prometheus (apt-get install prometheus, or PROMETHEUS_BIN)']),
   ...(PROMTOOL_BIN ? [] : ['promtool']),
 ];
-if (missing.length > 0) console.warn(`service dashboard test skipped, missing: ${missing.join(', ')}`);
-const describeIfReady = missing.length === 0 ? describe : describe.skip;
+const describeIfReady = describeUnlessMissing(missing.length === 0 ? null : `missing ${missing.join(', ')}`);
 
 /** Builds dist/ with tsconfig.build.json when dist/main.js is missing or older than a file of src/. */
 async function ensureBuilt(): Promise<void> {
@@ -60,20 +59,12 @@ async function ensureBuilt(): Promise<void> {
   });
 }
 
-/** Copies the first IMAGE_COUNT LFW images (sorted, so the same every run) into `dir`. */
+/** Copies IMAGE_COUNT face photos (the same every run) into `dir`. */
 function copyImages(dir: string): number {
   mkdirSync(dir, { recursive: true });
-  let copied = 0;
-  for (const person of readdirSync(LFW_IMAGES).sort()) {
-    const personDir = join(LFW_IMAGES, person);
-    if (!statSync(personDir).isDirectory()) continue;
-    for (const file of readdirSync(personDir).sort()) {
-      if (!/\.(jpe?g|png)$/i.test(file)) continue;
-      copyFileSync(join(personDir, file), join(dir, file));
-      if (++copied >= IMAGE_COUNT) return copied;
-    }
-  }
-  return copied;
+  const paths = portraitPaths(IMAGE_COUNT);
+  paths.forEach((path, i) => copyFileSync(path, join(dir, `${String(i).padStart(2, '0')}-${basename(path)}`)));
+  return paths.length;
 }
 
 class ServiceProcess {

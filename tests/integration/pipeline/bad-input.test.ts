@@ -11,7 +11,7 @@ import {
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { intersectionOverUnion, type BoundingBox } from '../../../src/domain/geometry';
 import { gradientJpeg, noisePng, pngDeclaring } from '../../support/images';
-import { describeLfw, readLfwImage } from '../../support/lfw';
+import { readPortrait } from '../../support/portraits';
 import { analysisOf, startPipeline, type Pipeline } from '../../support/pipeline';
 
 type ErrorClass = abstract new (...args: never[]) => FaceRecognitionError;
@@ -87,12 +87,12 @@ describe('AnalyzeFaces with bad or unusual images', () => {
     expect(analysis).toEqual({ width: 300, height: 300, faces: [] });
   });
 
-  describeLfw('built from LFW photos', () => {
+  describe('built from a portrait', () => {
     let photo: Buffer;
     let reference: AnalyzedFace;
 
     beforeAll(async () => {
-      photo = await readLfwImage('Colin_Powell', 1);
+      photo = readPortrait('sample5-a');
       reference = onlyFace(analysisOf(await analyzeOne(photo)));
       expect(reference.quality.passed).toBe(true);
     });
@@ -124,14 +124,15 @@ describe('AnalyzeFaces with bad or unusual images', () => {
     });
 
     it.each([
-      ['a greyscale JPEG', (image: Sharp) => image.greyscale().jpeg()],
-      ['a 16-bit PNG', (image: Sharp) => image.toColourspace('rgb16').png()],
-      ['a WebP', (image: Sharp) => image.webp({ quality: 90 })],
-    ])('decodes %s to 8-bit RGB and finds the same face', async (_name, encode) => {
+      // Dropping the colour changes what the detector sees a little more than re-encoding does.
+      ['a greyscale JPEG', (image: Sharp) => image.greyscale().jpeg(), 0.7],
+      ['a 16-bit PNG', (image: Sharp) => image.toColourspace('rgb16').png(), 0.8],
+      ['a WebP', (image: Sharp) => image.webp({ quality: 90 }), 0.8],
+    ])('decodes %s to 8-bit RGB and finds the same face', async (_name, encode, minIou) => {
       const analysis = analysisOf(await analyzeOne(await encode(sharp(photo)).toBuffer()));
       expect(analysis).toMatchObject({ width: 250, height: 250 });
       const face = onlyFace(analysis);
-      expect(intersectionOverUnion(face.box, reference.box)).toBeGreaterThan(0.8);
+      expect(intersectionOverUnion(face.box, reference.box)).toBeGreaterThan(minIou);
       expect(cosineSimilarity(face.embedding as Float32Array, reference.embedding as Float32Array)).toBeGreaterThan(pipeline.config.MATCH_THRESHOLD);
     });
 
@@ -167,7 +168,7 @@ describe('AnalyzeFaces with bad or unusual images', () => {
     });
 
     it('fails bad images alone in a batch and analyses the good ones', async () => {
-      const other = await readLfwImage('Angelina_Jolie', 1);
+      const other = readPortrait('sample2-c');
       const batch: Uint8Array[] = [
         new Uint8Array(0),
         photo,

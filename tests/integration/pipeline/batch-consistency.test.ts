@@ -1,8 +1,12 @@
 import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-faces';
 import type { AnalyzedFace } from '../../../src/domain/face';
-import { groupPhoto, lfwCentre } from '../../support/images';
-import { describeLfw, readLfwImage } from '../../support/lfw';
+import { groupPhoto, portraitTile } from '../../support/images';
 import { analysisOf, startPipeline, type Pipeline } from '../../support/pipeline';
+import { readOtherPhoto, readPortrait } from '../../support/portraits';
+
+/** A group photo of `people`'s portraits in one row, `tile` px each. */
+const groupOf = async (people: readonly string[], tile: number): Promise<Buffer> =>
+  (await groupPhoto(await Promise.all(people.map((person) => portraitTile(readPortrait(person), tile))), people.length, tile, 12)).image;
 
 const TOLERANCE = 1e-5;
 
@@ -36,22 +40,21 @@ function expectSameAnalysis(batched: ImageAnalysis, single: ImageAnalysis): void
   });
 }
 
-describeLfw('AnalyzeFaces: batched and one-by-one results agree', () => {
+describe('AnalyzeFaces: batched and one-by-one results agree', () => {
   let pipeline: Pipeline;
   let images: Buffer[];
 
   beforeAll(async () => {
     pipeline = await startPipeline();
     images = [
-      await readLfwImage('Colin_Powell', 1),
-      await readLfwImage('Angelina_Jolie', 1),
-      // Two faces in this photo: a second person at the edge.
-      await readLfwImage('Andre_Agassi', 1),
-      await readLfwImage('Ariel_Sharon', 2),
-      // A group photo of three people, a different size from the rest.
-      (await groupPhoto(await Promise.all(['Bill_Clinton', 'Hamid_Karzai', 'Gray_Davis'].map(async (p) => lfwCentre(await readLfwImage(p), 140))), 3, 140, 12))
-        .image,
-      await readLfwImage('Gloria_Macapagal_Arroyo', 3),
+      readPortrait('sample1-a'),
+      readPortrait('sample2-c'),
+      // Two people, a different size from the rest.
+      await groupOf(['sample4-d', 'sample5-b'], 150),
+      readOtherPhoto('sample5-d'),
+      // Three people, another size.
+      await groupOf(['sample1-b', 'sample1-c', 'sample2-b'], 140),
+      readPortrait('sample6-a'),
     ];
   });
 

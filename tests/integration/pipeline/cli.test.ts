@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/infrastructure/config/config';
 import { cliError, ensureCliBuilt, runCli } from '../../support/cli';
 import { noisePng } from '../../support/images';
-import { describeLfw, LFW_DIR, lfwImagePath } from '../../support/lfw';
+import { otherPhotoPath, PORTRAIT_DIR, portraitPath } from '../../support/portraits';
 
 describe('facerec CLI', () => {
   let scratch: string;
@@ -62,10 +62,10 @@ describe('facerec CLI', () => {
     expect(result.stderr).toContain("MATCH_THRESHOLD: 'high' is not a number");
   });
 
-  describeLfw('on LFW photos', () => {
-    const powell1 = lfwImagePath('Colin_Powell', 1);
-    const powell2 = lfwImagePath('Colin_Powell', 2);
-    const jolie = lfwImagePath('Angelina_Jolie', 1);
+  describe('on face photos', () => {
+    const personA = portraitPath('sample5-a');
+    const personAagain = otherPhotoPath('sample5-a');
+    const personB = portraitPath('sample2-c');
     let noFace: string;
 
     beforeAll(async () => {
@@ -74,10 +74,10 @@ describe('facerec CLI', () => {
     });
 
     it('detect: exits 0 and prints one face as JSON', async () => {
-      const result = await runCli(['detect', powell1]);
+      const result = await runCli(['detect', personA]);
       expect(result.code).toBe(0);
       const json = JSON.parse(result.stdout) as { image: string; width: number; height: number; faces_count: number; faces: Array<Record<string, unknown>> };
-      expect(json).toMatchObject({ image: powell1, width: 250, height: 250, faces_count: 1 });
+      expect(json).toMatchObject({ image: personA, width: 250, height: 250, faces_count: 1 });
       expect(json.faces).toHaveLength(1);
       const face = json.faces[0] as { box: number[]; landmarks: number[][]; quality: { passed: boolean; reason: string } };
       expect(face.box).toHaveLength(4);
@@ -87,16 +87,16 @@ describe('facerec CLI', () => {
     });
 
     it('compare: two photos of the same person are the same', async () => {
-      const result = await runCli(['compare', powell1, powell2]);
+      const result = await runCli(['compare', personA, personAagain]);
       expect(result.code).toBe(0);
       const json = JSON.parse(result.stdout) as { images: string[]; similarity: number; threshold: number; same: boolean };
       // The CLI reads its configuration from the environment it inherits.
-      expect(json).toMatchObject({ images: [powell1, powell2], threshold: loadConfig(process.env).MATCH_THRESHOLD, same: true });
+      expect(json).toMatchObject({ images: [personA, personAagain], threshold: loadConfig(process.env).MATCH_THRESHOLD, same: true });
       expect(json.similarity).toBeGreaterThanOrEqual(json.threshold);
     });
 
     it('compare: photos of two different people are not the same', async () => {
-      const result = await runCli(['compare', powell1, jolie]);
+      const result = await runCli(['compare', personA, personB]);
       expect(result.code).toBe(0);
       const json = JSON.parse(result.stdout) as { similarity: number; threshold: number; same: boolean };
       expect(json.same).toBe(false);
@@ -104,7 +104,7 @@ describe('facerec CLI', () => {
     });
 
     it('compare: exits 1 with face_not_detected when an image has no face', async () => {
-      const result = await runCli(['compare', powell1, noFace]);
+      const result = await runCli(['compare', personA, noFace]);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(cliError(result.stderr)).toEqual({
@@ -115,13 +115,13 @@ describe('facerec CLI', () => {
     });
 
     it('compare: exits 2 unless given exactly two images', async () => {
-      const result = await runCli(['compare', powell1]);
+      const result = await runCli(['compare', personA]);
       expect(result.code).toBe(2);
       expect(cliError(result.stderr)).toEqual({ code: 'usage', message: 'compare takes exactly two images' });
     });
 
     it('bench: reports each model\'s optimisation level, per-stage timings and the overhead line, without service logs', async () => {
-      const result = await runCli(['bench', '--images', join(LFW_DIR, 'images'), '--count', '16', '--batch', '8'], { LOG_LEVEL: '' });
+      const result = await runCli(['bench', '--images', PORTRAIT_DIR, '--count', '16', '--batch', '8'], { LOG_LEVEL: '' });
       expect(result.code).toBe(0);
       // LOG_LEVEL unset: the CLI keeps the service's info logs (model ready, …) off stderr.
       expect(result.stderr).toBe('');

@@ -1,16 +1,16 @@
 import { cosineSimilarity } from '../../../src/domain/embedding';
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { boxCenter, type BoundingBox } from '../../../src/domain/geometry';
-import { groupPhoto, lfwCentre, type GroupPhoto } from '../../support/images';
-import { describeLfw, readLfwImage } from '../../support/lfw';
+import { groupPhoto, portraitTile, type GroupPhoto } from '../../support/images';
 import { analysisOf, startPipeline, type Pipeline } from '../../support/pipeline';
+import { DISSIMILAR_PEOPLE, readPortrait } from '../../support/portraits';
 
-/** Six different people, each alone at the centre of their LFW photo. */
-const PEOPLE = ['Alejandro_Toledo', 'Amelie_Mauresmo', 'Colin_Powell', 'Angelina_Jolie', 'Ariel_Sharon', 'Gloria_Macapagal_Arroyo'];
+/** Six different people, one portrait each. */
+const PEOPLE = DISSIMILAR_PEOPLE;
 
 const inside = (p: { x: number; y: number }, box: BoundingBox): boolean => p.x >= box.x1 && p.x < box.x2 && p.y >= box.y1 && p.y < box.y2;
 
-describeLfw('AnalyzeFaces on group photos tiled from LFW portraits', () => {
+describe('AnalyzeFaces on group photos tiled from portraits', () => {
   let pipeline: Pipeline;
 
   beforeAll(async () => {
@@ -22,7 +22,7 @@ describeLfw('AnalyzeFaces on group photos tiled from LFW portraits', () => {
   });
 
   const build = async (count: number, cols: number, tile: number, gap: number): Promise<GroupPhoto> => {
-    const portraits = await Promise.all(PEOPLE.slice(0, count).map(async (person) => lfwCentre(await readLfwImage(person), tile)));
+    const portraits = await Promise.all(PEOPLE.slice(0, count).map((person) => portraitTile(readPortrait(person), tile)));
     return groupPhoto(portraits, cols, tile, gap);
   };
 
@@ -67,7 +67,7 @@ describeLfw('AnalyzeFaces on group photos tiled from LFW portraits', () => {
   it('reports faces per image when group photos and portraits share a batch', async () => {
     const four = await build(4, 2, 170, 20);
     const six = await build(6, 3, 120, 10);
-    const portrait = await readLfwImage('Colin_Powell', 2);
+    const portrait = readPortrait('sample3-a');
     const outcomes = await pipeline.analyze.execute([four.image, portrait, six.image]);
     expectOneFacePerTile(analysisOf(outcomes[0]).faces, four);
     expect(analysisOf(outcomes[1]).faces.length).toBeGreaterThanOrEqual(1);

@@ -5,14 +5,14 @@ import { loadConfig } from '../../../src/infrastructure/config/config';
 import { warpAffine } from '../../../src/infrastructure/imaging/affine-warp';
 import { SharpImageDecoder } from '../../../src/infrastructure/imaging/sharp-image-decoder';
 import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';
-import { describeLfw, readLfwImage } from '../../support/lfw';
+import { readPortrait } from '../../support/portraits';
 
 const config = loadConfig({});
 
 /** Realm-independent: buffers posted back by a worker come from Node's main realm, not the test's sandbox. */
 const isShared = (bytes: Uint8Array): boolean => Object.prototype.toString.call(bytes.buffer) === '[object SharedArrayBuffer]';
 
-describeLfw('alignment on the inference worker pool', () => {
+describe('alignment on the inference worker pool', () => {
   let modelSet: LoadedModelSet;
 
   beforeAll(async () => {
@@ -30,8 +30,8 @@ describeLfw('alignment on the inference worker pool', () => {
 
   it('cuts, split over two workers, the very crops the in-process warp cuts, in shared memory and in order', async () => {
     const decoder = new SharpImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, minSide: config.MIN_IMAGE_SIDE });
-    const people = ['Colin_Powell', 'Angelina_Jolie', 'Ariel_Sharon', 'Gloria_Macapagal_Arroyo', 'Andre_Agassi'];
-    const decoded = await decoder.decode(await Promise.all(people.map((person) => readLfwImage(person))));
+    const people = ['sample1-a', 'sample2-c', 'sample3-c', 'sample5-e', 'sample6-b'];
+    const decoded = await decoder.decode(people.map(readPortrait));
     const images = decoded.map((outcome) => {
       if (!outcome.ok) throw outcome.error;
       return outcome.value;

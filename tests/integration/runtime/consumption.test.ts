@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
-  describeWithLfw,
-  loadLfwImages,
   pushFrame,
   queueState,
   readStream,
@@ -15,6 +13,7 @@ import {
   type PushedFrame,
   type StreamEntry,
 } from '../../support/frames';
+import { loadPortraits } from '../../support/portraits';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
 import { ensureServiceBuilt, REPO_ROOT, ServiceProcess, stopAllServices } from '../../support/service-process';
 
@@ -92,7 +91,7 @@ function checkResultByHand(fields: Record<string, string>): void {
   }
 }
 
-describeWithLfw('service runtime: consumption and results', () => {
+describe('service runtime: consumption and results', () => {
   const processorId = `consume-${runTag()}`;
   let redis: RedisServer;
   let client: Redis;
@@ -107,7 +106,7 @@ describeWithLfw('service runtime: consumption and results', () => {
     service = await ServiceProcess.start({ REDIS_URL: redis.url, PROCESSOR_ID: processorId, CONSUMER_NAME: 'consume-a' });
     await service.waitUntilConsuming();
 
-    const images = loadLfwImages(MODES.length * PER_MODE);
+    const images = loadPortraits(MODES.length * PER_MODE);
     for (const [m, mode] of MODES.entries()) {
       for (let i = 0; i < PER_MODE; i += 1) {
         const image = images[m * PER_MODE + i] as Buffer;
@@ -158,7 +157,7 @@ describeWithLfw('service runtime: consumption and results', () => {
       expect(Number(fields.latency_ms)).toBeGreaterThanOrEqual(0);
       facesFound += Number(fields.faces_count) > 0 ? 1 : 0;
     }
-    // LFW portraits: a face in (nearly) every frame, whichever way it was passed.
+    // Portraits: a face in (nearly) every frame, whichever way it was passed.
     expect(facesFound).toBeGreaterThanOrEqual(pushed.length - 2);
   });
 

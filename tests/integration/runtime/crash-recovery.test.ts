@@ -1,8 +1,6 @@
 import {
   consumers,
   DEAD_LETTER_STREAM,
-  describeWithLfw,
-  loadLfwImages,
   pushFrames,
   queueState,
   readStream,
@@ -12,6 +10,7 @@ import {
   waitForResults,
   type PushedFrame,
 } from '../../support/frames';
+import { loadPortraits } from '../../support/portraits';
 import { useRuntimeRedis, waitForResultsWithFramesInFlight } from '../../support/runtime-redis';
 import { ServiceProcess } from '../../support/service-process';
 
@@ -26,12 +25,12 @@ jest.setTimeout(300_000);
 
 const FRAMES = 60;
 
-describeWithLfw('service runtime: crash and shutdown', () => {
+describe('service runtime: crash and shutdown', () => {
   const rt = useRuntimeRedis({ producer: true, stopServicesAfterEach: true });
   let images: Buffer[];
 
   beforeAll(async () => {
-    images = loadLfwImages(24);
+    images = loadPortraits(24);
   });
 
   const frameIdsOf = (prefix: string): string[] => Array.from({ length: FRAMES }, (_, i) => `${prefix}-${i}`);

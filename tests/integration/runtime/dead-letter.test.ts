@@ -5,9 +5,6 @@ import {
   CONSUMER_GROUP,
   consumers,
   DEAD_LETTER_STREAM,
-  describeWithLfw,
-  lfwImagePaths,
-  loadLfwImages,
   pushFrame,
   queueStream,
   readAsGhost,
@@ -20,6 +17,7 @@ import {
   type PushedFrame,
   type StreamEntry,
 } from '../../support/frames';
+import { loadPortraits, portraitPaths } from '../../support/portraits';
 import { noisePng } from '../../support/images';
 import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
 import { ServiceProcess, waitFor } from '../../support/service-process';
@@ -39,7 +37,7 @@ interface BadFrame {
   readonly spec: (id: string) => FrameSpec;
 }
 
-describeWithLfw('service runtime: dead-lettering', () => {
+describe('service runtime: dead-lettering', () => {
   const rt = useRuntimeRedis();
   let work: string;
 
@@ -58,14 +56,14 @@ describeWithLfw('service runtime: dead-lettering', () => {
 
   it('dead-letters each kind of bad input on its first delivery and keeps the good frames flowing', async () => {
     const processorId = `dlq-${runTag()}`;
-    const [portrait, secret] = lfwImagePaths(2) as [string, string];
+    const [portrait, secret] = portraitPaths(2) as [string, string];
     const root = join(work, 'frames');
     mkdirSync(root);
     copyFileSync(portrait, join(root, 'portrait.jpg'));
     writeFileSync(join(root, 'empty.jpg'), Buffer.alloc(0));
     // A real JPEG beside (not inside) the image root: what a path traversal would reach.
     copyFileSync(secret, join(work, 'secret.jpg'));
-    const jpeg = loadLfwImages(1)[0] as Buffer;
+    const jpeg = loadPortraits(1)[0] as Buffer;
     const tinyPng = await noisePng(4, 4);
 
     const bad: BadFrame[] = [
@@ -147,7 +145,7 @@ describeWithLfw('service runtime: dead-lettering', () => {
 
   it('dead-letters a frame delivered more often than MAX_ATTEMPTS (reason max_attempts), and processes one still within the limit', async () => {
     const processorId = `maxatt-${runTag()}`;
-    const [imageA, imageB] = loadLfwImages(2) as [Buffer, Buffer];
+    const [imageA, imageB] = loadPortraits(2) as [Buffer, Buffer];
     const exhausted = await pushFrame(rt.client, processorId, { frameId: `${processorId}-exhausted`, image: imageA });
     const withinLimit = await pushFrame(rt.client, processorId, { frameId: `${processorId}-within`, image: imageB });
 

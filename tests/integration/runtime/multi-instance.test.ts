@@ -2,9 +2,7 @@ import { FakeOrchestrator } from '../../support/fake-orchestrator';
 import {
   consumers,
   DEAD_LETTER_STREAM,
-  describeWithLfw,
   entriesByFrame,
-  loadLfwImages,
   pushFrames,
   queueStream,
   readStream,
@@ -12,6 +10,7 @@ import {
   waitForDrainedQueue,
   waitForResults,
 } from '../../support/frames';
+import { loadPortraits } from '../../support/portraits';
 import { useRuntimeRedis } from '../../support/runtime-redis';
 import { ServiceProcess, waitFor } from '../../support/service-process';
 
@@ -26,14 +25,14 @@ jest.setTimeout(300_000);
 
 const PREFIX = '/api/v1/processors';
 
-describeWithLfw('service runtime: several instances', () => {
+describe('service runtime: several instances', () => {
   const rt = useRuntimeRedis({ producer: true, stopServicesAfterEach: true });
   let fake: FakeOrchestrator;
   let images: Buffer[];
 
   beforeAll(async () => {
     fake = await FakeOrchestrator.start();
-    images = loadLfwImages(20);
+    images = loadPortraits(20);
   });
 
   afterAll(async () => {

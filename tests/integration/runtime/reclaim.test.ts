@@ -1,8 +1,6 @@
 import {
   consumers,
   DEAD_LETTER_STREAM,
-  describeWithLfw,
-  loadLfwImages,
   pushFrames,
   queueStream,
   readAsGhost,
@@ -10,6 +8,7 @@ import {
   runTag,
   waitForDrainedQueue,
 } from '../../support/frames';
+import { loadPortraits } from '../../support/portraits';
 import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
 import { ServiceProcess } from '../../support/service-process';
 
@@ -22,14 +21,14 @@ import { ServiceProcess } from '../../support/service-process';
 
 jest.setTimeout(240_000);
 
-describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUTOCLAIM)', () => {
+describe('service runtime: reclaiming the frames of a dead consumer (XAUTOCLAIM)', () => {
   const rt = useRuntimeRedis();
 
 
 
   it('reclaims entries left pending on a dead consumer and publishes one result for each', async () => {
     const processorId = `claim-${runTag()}`;
-    const frames = await pushFrames(rt.client, processorId, loadLfwImages(12), { prefix: `${processorId}-f`, count: 12 });
+    const frames = await pushFrames(rt.client, processorId, loadPortraits(12), { prefix: `${processorId}-f`, count: 12 });
 
     // A replica reads 7 entries and dies: they stay pending on "ghost", and '>' will never deliver them again.
     const ghostIds = await readAsGhost(rt.client, processorId, 'ghost', 7);
@@ -80,7 +79,7 @@ describeWithLfw('service runtime: reclaiming the frames of a dead consumer (XAUT
       MAX_BATCH: '2',
     });
     await service.waitUntilConsuming();
-    const frames = await pushFrames(rt.client, processorId, loadLfwImages(20), { prefix: `${processorId}-f`, count: 24 });
+    const frames = await pushFrames(rt.client, processorId, loadPortraits(20), { prefix: `${processorId}-f`, count: 24 });
     const tally = await waitForFrameResults(rt.client, frames, service);
     expect(tally).toEqual({ missing: [], duplicated: {}, once: frames.length });
     expect(await waitForDrainedQueue(rt.client, processorId)).toEqual({ length: 0, pending: 0 });

@@ -1,7 +1,5 @@
 import {
   DEAD_LETTER_STREAM,
-  describeWithLfw,
-  loadLfwImages,
   pushFrames,
   queueState,
   readStream,
@@ -10,6 +8,7 @@ import {
   waitForDrainedQueue,
   waitForResults,
 } from '../../support/frames';
+import { loadPortraits } from '../../support/portraits';
 import { useRuntimeRedis, waitForResultsWithFramesInFlight } from '../../support/runtime-redis';
 import { ServiceProcess, waitFor } from '../../support/service-process';
 
@@ -25,7 +24,7 @@ jest.setTimeout(300_000);
 
 const FRAMES = 50;
 
-describeWithLfw('service runtime: Redis restart during a run', () => {
+describe('service runtime: Redis restart during a run', () => {
   const rt = useRuntimeRedis({ server: { appendonly: true }, producer: true });
 
   it('survives a Redis restart mid-run and publishes exactly one result per frame', async () => {
@@ -39,7 +38,7 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     // The producer holds off while Redis is down (the test is about the service, not about the producer's retries).
     let resume: (() => void) | null = null;
     let paused: Promise<void> | null = null;
-    const pushing = pushFrames(rt.producer, processorId, loadLfwImages(20), {
+    const pushing = pushFrames(rt.producer, processorId, loadPortraits(20), {
       prefix,
       count: FRAMES,
       ratePerSecond: 8,
@@ -78,7 +77,7 @@ describeWithLfw('service runtime: Redis restart during a run', () => {
     await first.waitUntilConsuming();
     // Fewer frames than CAPACITY: some in flight, and the read loop blocked in XREADGROUP for more.
     const prefix = `${processorId}-f`;
-    const frames = await pushFrames(rt.producer, processorId, loadLfwImages(6), { prefix, count: 6 });
+    const frames = await pushFrames(rt.producer, processorId, loadPortraits(6), { prefix, count: 6 });
     const ids = frames.map((f) => f.frameId);
     await waitFor(async () => (await queueState(rt.client, processorId)).pending > 0, {
       timeoutMs: 120_000,

@@ -1,6 +1,7 @@
 import { CONFIG_SCHEMA } from '../../../src/infrastructure/config/config';
 import { FakeOrchestrator, type RecordedRequest } from '../../support/fake-orchestrator';
-import { describeWithLfw, loadLfwImages, pushFrames, queueStream, runTag, waitForDrainedQueue } from '../../support/frames';
+import { pushFrames, queueStream, runTag, waitForDrainedQueue } from '../../support/frames';
+import { loadPortraits } from '../../support/portraits';
 import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
 import { ServiceProcess, waitFor } from '../../support/service-process';
 
@@ -19,7 +20,7 @@ const CAPABILITIES = ['face_detection', 'face_recognition'];
 
 const paths = (requests: readonly RecordedRequest[]): string[] => requests.map((r) => `${r.method} ${r.path}`);
 
-describeWithLfw('service runtime: orchestrator registration', () => {
+describe('service runtime: orchestrator registration', () => {
   const rt = useRuntimeRedis({ stopServicesAfterEach: true });
   const orchestrators: FakeOrchestrator[] = [];
 
@@ -104,7 +105,7 @@ describeWithLfw('service runtime: orchestrator registration', () => {
     const processorId = `down-${runTag()}`;
 
     // Frames already waiting before the service starts.
-    const frames = await pushFrames(rt.client, processorId, loadLfwImages(6), { prefix: `${processorId}-f`, count: 6 });
+    const frames = await pushFrames(rt.client, processorId, loadPortraits(6), { prefix: `${processorId}-f`, count: 6 });
     const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, ORCHESTRATOR_URL: fake.url });
     await service.waitUntilConsuming();
 
