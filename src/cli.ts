@@ -10,6 +10,7 @@ import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
+import { scenesCommand } from './infrastructure/cli/scenes-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
@@ -24,6 +25,7 @@ const USAGE = `usage:
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
+  facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
   facerec config            list every environment variable with its default
 
@@ -68,6 +70,15 @@ const parseOptions = (argv: readonly string[]) =>
       rounds: { type: 'string' },
       pool: { type: 'string' },
       'export-interval': { type: 'string' },
+      lfw: { type: 'string' },
+      out: { type: 'string' },
+      frames: { type: 'string' },
+      seed: { type: 'string' },
+      samples: { type: 'string' },
+      'group-frames': { type: 'string' },
+      'sample-frames': { type: 'string' },
+      'gallery-photos': { type: 'string' },
+      'min-photos': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,6 +102,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'loadgen') return loadgenCommand(values, output);
+  if (command === 'scenes') return scenesCommand(values, output);
   // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {
