@@ -66,6 +66,8 @@ export interface FaceOutcome {
   readonly bucket: number;
   readonly inGallery: boolean;
   readonly found: boolean;
+  /** IoU with the detection that found it; null when not found. */
+  readonly iou: number | null;
   /** Found and passed the quality gate. */
   readonly embedded: boolean;
   /** Found and recognised as the right person. */
@@ -81,7 +83,11 @@ export interface FrameEvaluation {
   readonly faces: readonly FaceOutcome[];
   /** Detections matched to no face. */
   readonly falsePositives: number;
-  /** Of those, the ones overlapping a face at IoU ≥ NEAR_IOU: box-convention misses rather than background. */
+  /**
+   * Of those, the ones overlapping a face at IoU ≥ NEAR_IOU: a face's box
+   * drawn differently, or a second detection of a found face, rather than
+   * something on the background.
+   */
   readonly falsePositivesNearFaces: number;
 }
 
@@ -90,18 +96,20 @@ export function evaluateFrame(kind: string, truth: readonly TruthFace[], detecti
     truth.map((t) => t.box),
     detections.map((d) => d.box),
   );
-  const detectionOf = new Map(matches.map((m) => [m.truth, detections[m.detection] as DetectedFace]));
+  const matchOf = new Map(matches.map((m) => [m.truth, m]));
   const matchedDetections = new Set(matches.map((m) => m.detection));
   const unmatched = detections.filter((_, i) => !matchedDetections.has(i));
   const bestOverlap = (box: BoundingBox, others: readonly BoundingBox[]): number => Math.max(0, ...others.map((o) => intersectionOverUnion(box, o)));
 
   const faces = truth.map((t, ti): FaceOutcome => {
-    const detection = detectionOf.get(ti);
+    const match = matchOf.get(ti);
+    const detection = match === undefined ? undefined : detections[match.detection];
     const recognised = detection?.identity ?? null;
     return {
       bucket: t.bucket,
       inGallery: t.person !== null,
       found: detection !== undefined,
+      iou: match?.iou ?? null,
       embedded: detection?.embedded ?? false,
       identified: recognised !== null && recognised === t.person,
       misidentified: recognised !== null && recognised !== t.person,
@@ -122,6 +130,13 @@ export interface FaceTally {
   readonly found: number;
   /** found / faces; null without faces. */
   readonly recall: number | null;
+  /**
+   * Median and 10th percentile of the IoU of found faces with their
+   * detections: how far the detector's boxes sit from the ground truth's
+   * convention, i.e. how much of the MATCH_IOU margin is left.
+   */
+  readonly iouMedian: number | null;
+  readonly iouP10: number | null;
   readonly nearMisses: number;
   readonly embedded: number;
   /** Faces whose person is in the gallery. */
@@ -136,15 +151,25 @@ export interface FaceTally {
 
 const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 
+/** The nearest-rank `p`-th percentile (0–100) of `values`; null without values. */
+export function nearestRank(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
 export function tallyFaces(faces: readonly FaceOutcome[]): FaceTally {
   const count = (test: (face: FaceOutcome) => boolean): number => faces.reduce((n, face) => n + (test(face) ? 1 : 0), 0);
   const found = count((f) => f.found);
   const galleryFaces = count((f) => f.inGallery);
   const identified = count((f) => f.identified);
+  const ious = faces.flatMap((f) => (f.iou === null ? [] : [f.iou]));
   return {
     faces: faces.length,
     found,
     recall: ratio(found, faces.length),
+    iouMedian: nearestRank(ious, 50),
+    iouP10: nearestRank(ious, 10),
     nearMisses: count((f) => f.nearMiss),
     embedded: count((f) => f.embedded),
     galleryFaces,

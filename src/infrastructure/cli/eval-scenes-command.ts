@@ -79,6 +79,7 @@ function tallyRow(label: string, t: FaceTally): string {
     String(t.faces).padStart(6),
     String(t.found).padStart(6),
     percent(t.recall).padStart(7),
+    `${t.iouMedian === null ? '-' : t.iouMedian.toFixed(2)}/${t.iouP10 === null ? '-' : t.iouP10.toFixed(2)}`.padStart(9),
     String(t.nearMisses).padStart(5),
     String(t.embedded).padStart(9),
     percent(t.identification).padStart(8),
@@ -123,8 +124,10 @@ export async function evalScenesCommand(
   output.line(`model set: ${modelSet}; ${Object.entries(settings).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   const enrolledPhotos = enrolment.identities.reduce((n, identity) => n + identity.embeddings.length, 0);
   output.line(`gallery: ${enrolment.identities.length} of ${manifest.gallery.people} people enrolled from ${enrolledPhotos} photos (${enrolment.rejected.length} rejected)`);
-  output.line(`found = a detection with IoU ≥ ${MATCH_IOU} (one to one, best first); near = missed, but a detection overlaps it at IoU ${NEAR_IOU}–${MATCH_IOU}`);
-  output.line('size      faces  found  recall  near  embedded  id(all) id(found) wrong');
+  output.line(
+    `found = a detection with IoU ≥ ${MATCH_IOU} (one to one, best first); IoU = median/10th percentile of found faces; near = missed, but a detection overlaps it at IoU ${NEAR_IOU}–${MATCH_IOU}`,
+  );
+  output.line('size      faces  found  recall  IoU p50/10  near  embedded  id(all) id(found) wrong');
   for (const bucket of summary.buckets) output.line(tallyRow(`${bucket.bucket} px`, bucket));
   for (const row of summary.atLeast) output.line(tallyRow(`≥${row.minSize} px`, row));
   output.line(tallyRow('all', summary.all));
@@ -134,7 +137,9 @@ export async function evalScenesCommand(
     );
   }
   const fp = summary.falsePositives;
-  output.line(`false positives: ${fp.total} in ${fp.frames} frames = ${(fp.perFrame ?? 0).toFixed(3)} per frame (${fp.nearFaces} on a face at IoU ${NEAR_IOU}–${MATCH_IOU}, ${fp.elsewhere} elsewhere)`);
+  output.line(
+    `false positives: ${fp.total} in ${fp.frames} frames = ${(fp.perFrame ?? 0).toFixed(3)} per frame (${fp.nearFaces} overlap a face at IoU ≥ ${NEAR_IOU}: a box drawn differently or a second detection; ${fp.elsewhere} elsewhere)`,
+  );
   output.line(
     `speed: ${summary.frames} frames in ${(measured.analysisMs / 1000).toFixed(1)} s of analysis, ${(framesPerSecond ?? 0).toFixed(2)} frames/s, batch ${batchSize}; ms per frame (batch time / frames) p50 ${p50.toFixed(1)}, p95 ${p95.toFixed(1)}; peak RSS ${peakRssMb.toFixed(0)} MB`,
   );

@@ -8,6 +8,7 @@ import {
   type FaceOutcome,
   type FrameEvaluation,
   type TruthFace,
+  nearestRank,
 } from '../../../src/domain/scene-evaluation';
 
 const box = (x1: number, y1: number, x2: number, y2: number): BoundingBox => ({ x1, y1, x2, y2 });
@@ -69,11 +70,11 @@ describe('evaluateFrame', () => {
 
   it('tells found, identified and misidentified faces apart', () => {
     expect(evaluation.faces).toEqual([
-      { bucket: 96, inGallery: true, found: true, embedded: true, identified: true, misidentified: false, nearMiss: false },
-      { bucket: 96, inGallery: true, found: true, embedded: true, identified: false, misidentified: true, nearMiss: false },
-      { bucket: 40, inGallery: true, found: true, embedded: false, identified: false, misidentified: false, nearMiss: false },
-      { bucket: 48, inGallery: false, found: true, embedded: true, identified: false, misidentified: true, nearMiss: false },
-      { bucket: 48, inGallery: true, found: true, embedded: false, identified: false, misidentified: false, nearMiss: false },
+      { bucket: 96, inGallery: true, found: true, iou: 0.9604, embedded: true, identified: true, misidentified: false, nearMiss: false },
+      { bucket: 96, inGallery: true, found: true, iou: 1, embedded: true, identified: false, misidentified: true, nearMiss: false },
+      { bucket: 40, inGallery: true, found: true, iou: 1, embedded: false, identified: false, misidentified: false, nearMiss: false },
+      { bucket: 48, inGallery: false, found: true, iou: 1, embedded: true, identified: false, misidentified: true, nearMiss: false },
+      { bucket: 48, inGallery: true, found: true, iou: 0.4, embedded: false, identified: false, misidentified: false, nearMiss: false },
     ]);
   });
 
@@ -84,7 +85,7 @@ describe('evaluateFrame', () => {
   it('marks a missed face as a near miss when a detection overlaps it at lower IoU', () => {
     const face = truth(box(0, 0, 100, 100), 96, 'Ada');
     const shifted = evaluateFrame('group', [face], [detected(box(50, 50, 150, 150))]); // IoU 0.14
-    expect(shifted.faces[0]).toMatchObject({ found: false, nearMiss: true, identified: false });
+    expect(shifted.faces[0]).toMatchObject({ found: false, iou: null, nearMiss: true, identified: false });
     expect(shifted).toMatchObject({ falsePositives: 1, falsePositivesNearFaces: 1 });
     const nothing = evaluateFrame('group', [face], []);
     expect(nothing.faces[0]).toMatchObject({ found: false, nearMiss: false, embedded: false });
@@ -93,10 +94,11 @@ describe('evaluateFrame', () => {
 });
 
 describe('tallyFaces and summariseScenes', () => {
-  const outcome = (bucket: number, found: boolean, identified = false, inGallery = true): FaceOutcome => ({
+  const outcome = (bucket: number, found: boolean, identified = false, inGallery = true, iou = 0.7): FaceOutcome => ({
     bucket,
     inGallery,
     found,
+    iou: found ? iou : null,
     embedded: found,
     identified,
     misidentified: found && !identified,
@@ -108,6 +110,8 @@ describe('tallyFaces and summariseScenes', () => {
       faces: 0,
       found: 0,
       recall: null,
+      iouMedian: null,
+      iouP10: null,
       nearMisses: 0,
       embedded: 0,
       galleryFaces: 0,
@@ -123,6 +127,21 @@ describe('tallyFaces and summariseScenes', () => {
     expect(tallyFaces(faces)).toMatchObject({ faces: 4, found: 3, recall: 0.75, galleryFaces: 3, identified: 1, misidentified: 2, embedded: 3 });
     expect(tallyFaces(faces).identification).toBeCloseTo(1 / 3, 10);
     expect(tallyFaces(faces).identificationOfFound).toBe(0.5);
+  });
+
+  it('reports the median and 10th percentile IoU of found faces only', () => {
+    const ious = [0.9, 0.5, 0.7, 0.6, 0.8, 0.65, 0.75, 0.85, 0.55, 0.95, 0.45];
+    const faces = [...ious.map((iou) => outcome(64, true, true, true, iou)), outcome(64, false)];
+    expect(tallyFaces(faces)).toMatchObject({ iouMedian: 0.7, iouP10: 0.5 });
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    expect(nearestRank([], 50)).toBeNull();
+    expect(nearestRank([3, 1, 2], 50)).toBe(2);
+    expect(nearestRank([3, 1, 2], 0)).toBe(1);
+    expect(nearestRank([3, 1, 2], 100)).toBe(3);
+    expect(nearestRank([1, 2, 3, 4], 50)).toBe(2);
+    expect(nearestRank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 10)).toBe(1);
   });
 
   it('summarises per bucket (smallest first), at-least rows, per kind and false positives per frame', () => {
