@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { SamplePhoto } from '../../domain/scene-plan';
 import { DatasetError } from './dataset-error';
 
-interface SamplePhotoFixture {
+export interface SamplePhotoFixture {
   readonly file: string;
   /** SHA-256 of the file the boxes were measured on (the checksums `scripts/provision-samples.mjs` pins). */
   readonly sha256: string;
@@ -25,7 +25,7 @@ interface SamplePhotoFixture {
  * convention that the LFW portrait box is calibrated to (scene-plan.ts).
  * Rounded to whole pixels.
  */
-const SAMPLE_PHOTOS: readonly SamplePhotoFixture[] = [
+export const SAMPLE_PHOTOS: readonly SamplePhotoFixture[] = [
   {
     file: 'sample1.jpg',
     sha256: '8ecae4b267b2d3169e06e00c7dee97097aa2a94635d45216f7732a5f4943cb51',
