@@ -88,6 +88,7 @@ function manifestOf(plan: ScenePlan, settings: SceneSettings, sources: { portrai
       samples: sources.samples,
       sharp: sharp.versions.sharp,
       libvips: sharp.versions.vips,
+      simd: sharp.simd(),
     },
     groundTruth: {
       portraitFaceBox: boxToArray(PORTRAIT_LAYOUT.faceBox),
@@ -127,6 +128,9 @@ export async function scenesCommand(flags: ScenesFlags, output: CommandOutput): 
   const samplesDir = settings.sampleFrames > 0 ? (flags.samples ?? 'samples') : null;
   const lfw = flags.lfw;
 
+  // libvips's vector paths (resize, blur) round differently from CPU to CPU;
+  // its scalar paths make the bytes depend only on the sharp build (this process only).
+  sharp.simd(false);
   const people = await readPortraitFolder(lfw, minPhotos);
   const samples: LoadedSamplePhotos = samplesDir ? await loadSamplePhotos(samplesDir) : { photos: [], bytes: new Map() };
   const plan = planScenes(settings, { people, samples: samples.photos });
