@@ -9,21 +9,25 @@ import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command'
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
+import { scenesCommand } from './infrastructure/cli/scenes-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
 import type { LoadedModelSet } from './infrastructure/onnx/model-set';
 import { StageTimings } from './infrastructure/telemetry/stage-timings';
 import { INFRA } from './infrastructure/tokens';
-import { createContainer, releaseContainer } from './main';
+import { bindGallery, createContainer, releaseContainer } from './main';
 
 const USAGE = `usage:
   facerec detect <image>
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
+  facerec eval scenes --data <dir> [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
+  facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
   facerec config            list every environment variable with its default
 
@@ -50,6 +54,17 @@ async function withPipeline<T>(
   }
 }
 
+/** The pipeline with the photos of `galleryDir` enrolled, as the service enrols GALLERY_DIR. */
+async function withGalleryPipeline<T>(config: Config, galleryDir: string, run: (pipeline: GalleryPipeline) => Promise<T>): Promise<T> {
+  const container = await createContainer(config);
+  try {
+    const enrolment = await bindGallery(container, galleryDir);
+    return await run({ analyze: container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces), enrolment, modelSet: container.get<LoadedModelSet>(INFRA.ModelSet).version });
+  } finally {
+    await releaseContainer(container);
+  }
+}
+
 const parseOptions = (argv: readonly string[]) =>
   parseArgs({
     args: [...argv],
@@ -68,6 +83,15 @@ const parseOptions = (argv: readonly string[]) =>
       rounds: { type: 'string' },
       pool: { type: 'string' },
       'export-interval': { type: 'string' },
+      lfw: { type: 'string' },
+      out: { type: 'string' },
+      frames: { type: 'string' },
+      seed: { type: 'string' },
+      samples: { type: 'string' },
+      'group-frames': { type: 'string' },
+      'sample-frames': { type: 'string' },
+      'gallery-photos': { type: 'string' },
+      'min-photos': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,6 +115,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'loadgen') return loadgenCommand(values, output);
+  if (command === 'scenes') return scenesCommand(values, output);
   // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {
@@ -99,8 +124,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     case 'compare':
       return withPipeline(config, null, (analyze) => compareCommand(analyze, rest, config.MATCH_THRESHOLD, output));
     case 'eval':
-      if (rest[0] !== 'lfw') throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': only 'lfw' is supported`);
-      return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+      if (rest[0] === 'lfw') return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+      if (rest[0] === 'scenes') return evalScenesCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(config, galleryDir, run));
+      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw' or 'scenes'`);
     case 'bench': {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));

@@ -8,7 +8,7 @@ import { FrameConsumer } from './application/services/frame-consumer';
 import { ProcessorLifecycle } from './application/services/processor-lifecycle';
 import { TOKENS } from './application/tokens';
 import { AnalyzeFaces, type AnalyzeFacesOptions } from './application/use-cases/analyze-faces';
-import { EnrollIdentities } from './application/use-cases/enroll-identities';
+import { EnrollIdentities, type EnrollmentReport } from './application/use-cases/enroll-identities';
 import { ProcessFrames } from './application/use-cases/process-frames';
 import { loadConfig, SERVICE_VERSION, type Config } from './infrastructure/config/config';
 import { INFRA } from './infrastructure/tokens';
@@ -104,16 +104,24 @@ export async function releaseContainer(container: Container): Promise<void> {
   await modelSet.release();
 }
 
-/** Enrols GALLERY_DIR through a gallery-less pipeline, then binds the gallery for matching. */
-async function bindGallery(container: Container, config: Config, logger: AppLogger): Promise<void> {
-  if (!config.GALLERY_DIR) return;
+/**
+ * Enrols the photos of `galleryDir` (one folder per person) through a
+ * gallery-less pipeline, then binds the gallery for matching.
+ */
+export async function bindGallery(container: Container, galleryDir: string): Promise<EnrollmentReport> {
   const enrollment = new EnrollIdentities(container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces));
-  const report = await enrollment.execute(await readGalleryFolder(config.GALLERY_DIR));
-  for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
-  logger.info('gallery enrolled', { identities: report.identities.length, rejectedPhotos: report.rejected.length });
+  const report = await enrollment.execute(await readGalleryFolder(galleryDir));
   container.bind(TOKENS.IdentityGallery).toConstantValue(new InMemoryIdentityGallery(report.identities));
   // AnalyzeFaces was resolved without a gallery for enrolment: resolve it afresh with one.
   container.rebindSync(TOKENS.AnalyzeFaces).toDynamicValue(() => buildAnalyzeFaces(container));
+  return report;
+}
+
+async function bindConfiguredGallery(container: Container, config: Config, logger: AppLogger): Promise<void> {
+  if (!config.GALLERY_DIR) return;
+  const report = await bindGallery(container, config.GALLERY_DIR);
+  for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
+  logger.info('gallery enrolled', { identities: report.identities.length, rejectedPhotos: report.rejected.length });
 }
 
 export interface RunningService {
@@ -152,7 +160,7 @@ export async function startService(config: Config): Promise<RunningService> {
     provider: modelSet.models[0]?.provider,
     seconds: Number(modelSet.models.reduce((s, m) => Math.max(s, m.loadSeconds), 0).toFixed(3)),
   });
-  await bindGallery(container, config, logger);
+  await bindConfiguredGallery(container, config, logger);
 
   const transport: FrameTransport = config.REDIS_URL
     ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after tracing on purpose (see above)

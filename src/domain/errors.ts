@@ -83,3 +83,11 @@ export class DependencyUnavailable extends FaceRecognitionError {
     super(message, context, options);
   }
 }
+
+/** A generated data set cannot be laid out as asked (too few photos per person, faces that do not fit a frame). */
+export class SceneGenerationError extends FaceRecognitionError {
+  readonly code = 'scene_generation_error';
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+  }
+}

@@ -7,20 +7,23 @@
  * measure accuracy on LFW itself need LFW.
  *
  * Each portrait is a square around one face (the face box measured once on
- * the pinned photo, widened 1.4×), resized to 250×250 like an LFW photo, with
+ * the pinned photo, SAMPLE_PHOTOS, widened 1.4×), resized to 250×250, with
  * exactly one detectable face. Jest's global setup writes them (and a second
  * photo of each person) to PORTRAIT_DIR before any test file runs, so tests
  * read them synchronously.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
+import { PORTRAIT_LAYOUT } from '../../src/domain/scene-plan';
+import { SAMPLE_PHOTOS } from '../../src/infrastructure/datasets/sample-photos';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SAMPLES_DIR = join(REPO_ROOT, 'samples');
 /** Generated, not versioned (.cache/ is ignored); rebuilt when GENERATION changes. */
 export const PORTRAIT_DIR = join(REPO_ROOT, '.cache', 'test-portraits');
-const GENERATION = 'v1';
+const GENERATION = 'v2';
 
 export const PORTRAIT_SIZE = 250;
 
@@ -34,35 +37,34 @@ interface PortraitSpec {
 }
 
 /**
- * 20 faces of the six sample photos, left to right in each photo. Left out:
- * the profile in sample2 (no detector here finds it once cropped) and the
- * middle woman of sample3, who is the woman on the right of sample1 again
- * (cosine similarity 0.66 with today's embedder). Squares are 1.4× the longer
- * side of the measured face box, centred on it and moved inside the photo
+ * Left out of the portraits: the profile in sample2 (no detector here finds
+ * it once cropped) and the middle woman of sample3, who is the woman on the
+ * right of sample1 again (cosine similarity 0.66 with today's embedder).
+ */
+const LEFT_OUT = new Set(['sample2-a', 'sample3-b']);
+
+/**
+ * 20 faces of the six sample photos (their boxes: SAMPLE_PHOTOS), named
+ * `<photo>-<a…e>` left to right in each photo. Each square is 1.4× the
+ * longer side of the face box, centred on it and moved inside the photo
  * where the face is near an edge.
  */
-const SPECS: readonly PortraitSpec[] = [
-  { id: 'sample1-a', sample: 'sample1.jpg', left: 345, top: 312, side: 330 },
-  { id: 'sample1-b', sample: 'sample1.jpg', left: 782, top: 388, side: 302 },
-  { id: 'sample1-c', sample: 'sample1.jpg', left: 1411, top: 169, side: 311 },
-  { id: 'sample2-b', sample: 'sample2.jpg', left: 814, top: 194, side: 313 },
-  { id: 'sample2-c', sample: 'sample2.jpg', left: 1386, top: 117, side: 319 },
-  { id: 'sample3-a', sample: 'sample3.jpg', left: 498, top: 276, side: 390 },
-  { id: 'sample3-c', sample: 'sample3.jpg', left: 1409, top: 246, side: 375 },
-  { id: 'sample4-a', sample: 'sample4.jpg', left: 175, top: 145, side: 344 },
-  { id: 'sample4-b', sample: 'sample4.jpg', left: 590, top: 25, side: 333 },
-  { id: 'sample4-c', sample: 'sample4.jpg', left: 904, top: 132, side: 349 },
-  { id: 'sample4-d', sample: 'sample4.jpg', left: 1171, top: 110, side: 346 },
-  { id: 'sample5-a', sample: 'sample5.jpg', left: 269, top: 832, side: 393 },
-  { id: 'sample5-b', sample: 'sample5.jpg', left: 515, top: 371, side: 352 },
-  { id: 'sample5-c', sample: 'sample5.jpg', left: 730, top: 78, side: 292 },
-  { id: 'sample5-d', sample: 'sample5.jpg', left: 1044, top: 173, side: 310 },
-  { id: 'sample5-e', sample: 'sample5.jpg', left: 1307, top: 328, side: 395 },
-  { id: 'sample6-a', sample: 'sample6.jpg', left: 172, top: 437, side: 381 },
-  { id: 'sample6-b', sample: 'sample6.jpg', left: 552, top: 265, side: 426 },
-  { id: 'sample6-c', sample: 'sample6.jpg', left: 1076, top: 259, side: 382 },
-  { id: 'sample6-d', sample: 'sample6.jpg', left: 1391, top: 209, side: 407 },
-];
+const SPECS: readonly PortraitSpec[] = SAMPLE_PHOTOS.flatMap((photo) =>
+  [...photo.faces]
+    .sort((a, b) => a[0] - b[0])
+    .map(([x1, y1, x2, y2], index) => {
+      const side = Math.round(Math.max(x2 - x1, y2 - y1) * 1.4);
+      const inside = (centre: number, limit: number): number => Math.max(0, Math.min(limit - side, Math.round(centre - side / 2)));
+      return {
+        id: `${photo.file.replace('.jpg', '')}-${'abcde'[index]}`,
+        sample: photo.file,
+        left: inside((x1 + x2) / 2, photo.width),
+        top: inside((y1 + y2) / 2, photo.height),
+        side,
+      };
+    })
+    .filter((spec) => !LEFT_OUT.has(spec.id)),
+);
 
 /** The people of the portraits, one id each. */
 export const PORTRAIT_IDS: readonly string[] = SPECS.map((s) => s.id);
@@ -147,4 +149,55 @@ export async function preparePortraits(): Promise<void> {
   await writePortraits();
   writeFileSync(`${marker}.tmp`, '');
   renameSync(`${marker}.tmp`, marker);
+}
+
+/** Padding around a sample photo, so that a portrait of a face near its edge stays inside (mirrored pixels). */
+const PAD = 700;
+
+/**
+ * A 250×250 portrait of one face of a sample photo laid out as LFW is: the
+ * face box lands on PORTRAIT_LAYOUT.faceBox (scaled by its height). `zoom`
+ * > 1 crops tighter and `shift` moves the crop (in face-box widths), as a
+ * different photo of the same person would frame them.
+ */
+async function portrait(padded: Buffer, face: readonly [number, number, number, number], zoom: number, shift: number): Promise<Sharp> {
+  const [x1, y1, x2, y2] = face;
+  const { size, faceBox } = PORTRAIT_LAYOUT;
+  const scale = ((faceBox.y2 - faceBox.y1) / (y2 - y1)) * zoom;
+  const side = Math.round(size / scale);
+  const centreX = (faceBox.x1 + faceBox.x2) / 2;
+  const centreY = (faceBox.y1 + faceBox.y2) / 2;
+  const left = Math.round((x1 + x2) / 2 + shift * (x2 - x1) - centreX / scale) + PAD;
+  const top = Math.round((y1 + y2) / 2 - centreY / scale) + PAD;
+  return sharp(padded).extract({ left, top, width: side, height: side }).resize(size, size, { kernel: 'lanczos3' });
+}
+
+/**
+ * For the scene generator's tests: builds a folder with LFW's layout (`images/<Name>/<Name>_000N.jpg`) from
+ * the 22 faces of `samples/`, so that scene tests run on a fresh clone
+ * without LFW: per face, its portrait and four "other photos" (mirrored,
+ * cropped tighter and shifted, darker, brighter). Returns the people's names.
+ */
+export async function buildSamplePortraitFolder(root: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const photo of SAMPLE_PHOTOS) {
+    const padded = await sharp(join(SAMPLES_DIR, photo.file)).extend({ top: PAD, bottom: PAD, left: PAD, right: PAD, extendWith: 'mirror' }).png().toBuffer();
+    for (const [index, face] of photo.faces.entries()) {
+      const name = `${photo.file.replace('.jpg', '')}_face${index + 1}`;
+      const dir = join(root, 'images', name);
+      await mkdir(dir, { recursive: true });
+      const versions = [
+        await portrait(padded, face, 1, 0),
+        (await portrait(padded, face, 1, 0)).flop(),
+        await portrait(padded, face, 1.12, 0.06),
+        (await portrait(padded, face, 0.92, -0.05)).linear(0.7, 0),
+        (await portrait(padded, face, 1.05, 0.03)).linear(1.2, 10),
+      ];
+      for (const [i, version] of versions.entries()) {
+        await writeFile(join(dir, `${name}_${String(i + 1).padStart(4, '0')}.jpg`), await version.jpeg({ quality: 90 }).toBuffer());
+      }
+      names.push(name);
+    }
+  }
+  return names;
 }

@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePair, VerificationDataset } from '../../application/ports/verification-dataset';
+import { DatasetError } from './dataset-error';
 
-export class DatasetError extends Error {
-  readonly code = 'dataset_error';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatasetError';
-  }
-}
+export { DatasetError };
 
 const imagePath = (name: string, index: string): string => {
   const number = Number.parseInt(index, 10);

@@ -9,6 +9,7 @@ import {
   ImageTooLargeError,
   InvalidImageError,
   InvalidLandmarksError,
+  SceneGenerationError,
 } from '../../../src/domain/errors';
 
 type ErrorClass = new (message: string, context?: Record<string, string | number | boolean | null>) => FaceRecognitionError;
@@ -22,6 +23,7 @@ const CLASSES: Array<[ErrorClass, string, string]> = [
   [EmbeddingMismatchError, 'EmbeddingMismatchError', 'embedding_mismatch'],
   [DegenerateAlignmentError, 'DegenerateAlignmentError', 'degenerate_alignment'],
   [DependencyUnavailable, 'DependencyUnavailable', 'dependency_unavailable'],
+  [SceneGenerationError, 'SceneGenerationError', 'scene_generation_error'],
 ];
 
 describe('typed errors', () => {
