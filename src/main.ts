@@ -20,6 +20,7 @@ import { SharpImageDecoder } from './infrastructure/imaging/sharp-image-decoder'
 import { createLogger, type AppLogger } from './infrastructure/logging/logger';
 import { loadModelSet, type LoadedModelSet } from './infrastructure/onnx/model-set';
 import type { ModelRunObserver } from './infrastructure/onnx/onnx-session';
+import type { DetectionSettings } from './infrastructure/onnx/view-detector';
 import { createEmbeddedTransport, type EmbeddedTransport } from './infrastructure/runtime/embedded-transport';
 import type { FrameTransport } from './infrastructure/runtime/redis-transport';
 import { OtelFrameTelemetry } from './infrastructure/telemetry/otel-frame-telemetry';
@@ -40,6 +41,18 @@ export const analyzeFacesOptions = (config: Config): AnalyzeFacesOptions => ({
   quality: { minFaceSize: config.MIN_FACE_SIZE, minSharpness: config.MIN_SHARPNESS, maxYawDegrees: config.MAX_YAW_DEGREES },
   flipAugmentation: config.FLIP_TTA,
   matchThreshold: config.MATCH_THRESHOLD,
+});
+
+/** DETECTION_SIZE 0 means: what the execution provider affords (adr/0009). */
+export const detectionSize = (config: Config): number => (config.DETECTION_SIZE > 0 ? config.DETECTION_SIZE : config.EXECUTION_PROVIDER === 'cuda' ? 1920 : 1280);
+
+export const detectionSettings = (config: Config): DetectionSettings => ({
+  scoreThreshold: config.DETECTION_THRESHOLD,
+  nmsIouThreshold: config.NMS_IOU_THRESHOLD,
+  maxFacesPerImage: config.MAX_FACES_PER_IMAGE,
+  maxSide: detectionSize(config),
+  tiles: config.DETECTION_TILES,
+  tileOverlap: config.DETECTION_TILE_OVERLAP,
 });
 
 /** On CPU one single-threaded worker per core; a GPU is fed best by one worker with large batches. */
@@ -66,7 +79,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       graphOptimization: config.ORT_GRAPH_OPTIMIZATION,
       workers: inferenceWorkers(config),
     },
-    { scoreThreshold: config.DETECTION_THRESHOLD, nmsIouThreshold: config.NMS_IOU_THRESHOLD, maxFacesPerImage: config.MAX_FACES_PER_IMAGE },
+    detectionSettings(config),
     logger,
   );
   for (const observer of overrides.modelObservers ?? []) modelSet.models.forEach((m) => m.observe(observer));
@@ -74,7 +87,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
 
   container.bind(TOKENS.ImageDecoder).toConstantValue(new SharpImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, minSide: config.MIN_IMAGE_SIDE }));
   container.bind(TOKENS.FaceDetector).toConstantValue(modelSet.detector);
-  container.bind(TOKENS.LandmarkLocator).toConstantValue(modelSet.landmarks);
+  if (modelSet.landmarks) container.bind(TOKENS.LandmarkLocator).toConstantValue(modelSet.landmarks);
   container.bind(TOKENS.FaceEmbedder).toConstantValue(modelSet.embedder);
   container.bind(TOKENS.FaceAligner).toConstantValue(modelSet.aligner);
   if (overrides.instrumentation) container.bind(TOKENS.PipelineInstrumentation).toConstantValue(overrides.instrumentation);
@@ -89,7 +102,7 @@ function buildAnalyzeFaces(container: Container): AnalyzeFaces {
     {
       decoder: container.get(TOKENS.ImageDecoder),
       detector: container.get(TOKENS.FaceDetector),
-      landmarks: container.get(TOKENS.LandmarkLocator),
+      ...(container.isBound(TOKENS.LandmarkLocator) ? { landmarks: container.get(TOKENS.LandmarkLocator) } : {}),
       aligner: container.get(TOKENS.FaceAligner),
       embedder: container.get(TOKENS.FaceEmbedder),
       ...(container.isBound(TOKENS.IdentityGallery) ? { gallery: container.get(TOKENS.IdentityGallery) } : {}),

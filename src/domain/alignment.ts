@@ -61,6 +61,9 @@ export function estimateSimilarityTransform(source: readonly Point[], target: re
 export const arcFaceAlignment = (landmarks: FivePointLandmarks): AffineMatrix =>
   estimateSimilarityTransform(landmarks, ARCFACE_TEMPLATE_112);
 
+/** The scale of a similarity transform: output pixels per input pixel. */
+export const similarityScale = (m: AffineMatrix): number => Math.sqrt(Math.abs(m[0] * m[4] - m[1] * m[3]));
+
 export function invertAffine(m: AffineMatrix): AffineMatrix {
   const [a, b, tx, c, d, ty] = m;
   const determinant = a * d - b * c;

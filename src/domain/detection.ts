@@ -1,10 +1,13 @@
 import type { BoundingBox } from './geometry';
 import { boxArea, boxCenter, intersectionOverUnion } from './geometry';
+import type { FivePointLandmarks } from './landmarks';
 
 /** One face found by a detector, in source-image pixels. */
 export interface FaceDetection {
   readonly box: BoundingBox;
   readonly score: number;
+  /** The five alignment points, when the detector gives them (no separate landmark stage is then needed). */
+  readonly landmarks?: FivePointLandmarks;
 }
 
 /**
@@ -12,18 +15,18 @@ export interface FaceDetection {
  * overlapping it by more than `iouThreshold`, repeats. Returns at most
  * `maxDetections`, best first.
  */
-export function nonMaximumSuppression(
-  detections: readonly FaceDetection[],
+export function nonMaximumSuppression<T extends FaceDetection>(
+  detections: readonly T[],
   iouThreshold: number,
   maxDetections = Number.POSITIVE_INFINITY,
-): FaceDetection[] {
+): T[] {
   const remaining = [...detections].sort((a, b) => b.score - a.score);
-  const kept: FaceDetection[] = [];
+  const kept: T[] = [];
   while (remaining.length > 0 && kept.length < maxDetections) {
-    const best = remaining.shift() as FaceDetection;
+    const best = remaining.shift() as T;
     kept.push(best);
     for (let i = remaining.length - 1; i >= 0; i -= 1) {
-      if (intersectionOverUnion(best.box, (remaining[i] as FaceDetection).box) > iouThreshold) {
+      if (intersectionOverUnion(best.box, (remaining[i] as T).box) > iouThreshold) {
         remaining.splice(i, 1);
       }
     }

@@ -76,6 +76,51 @@ export function laplacianVariance(grey: ArrayLike<number>, width: number, height
   return sumOfSquares / count - meanValue * meanValue;
 }
 
+/**
+ * Shrinks a grey image to `width` × `height` by area averaging: each output
+ * pixel is the mean of the source area it covers (fractional edges weighted).
+ */
+export function shrinkGrey(grey: ArrayLike<number>, sourceWidth: number, sourceHeight: number, width: number, height: number): Float32Array {
+  const out = new Float32Array(width * height);
+  const fx = sourceWidth / width;
+  const fy = sourceHeight / height;
+  for (let y = 0; y < height; y += 1) {
+    const top = y * fy;
+    const bottom = top + fy;
+    for (let x = 0; x < width; x += 1) {
+      const left = x * fx;
+      const right = left + fx;
+      let sum = 0;
+      // min(): floating-point steps may put the last edge a hair past the image.
+      for (let sy = Math.floor(top); sy < Math.min(sourceHeight, Math.ceil(bottom)); sy += 1) {
+        const wy = Math.min(bottom, sy + 1) - Math.max(top, sy);
+        for (let sx = Math.floor(left); sx < Math.min(sourceWidth, Math.ceil(right)); sx += 1) {
+          sum += (grey[sy * sourceWidth + sx] as number) * wy * (Math.min(right, sx + 1) - Math.max(left, sx));
+        }
+      }
+      out[y * width + x] = sum / (fx * fy);
+    }
+  }
+  return out;
+}
+
+/**
+ * Sharpness of an aligned crop judged at the resolution the face really had.
+ * A face smaller than the crop was enlarged to fill it, and enlarging blurs:
+ * on the crop itself a crisp 40 px face scores like a motion-blurred 150 px
+ * one. So the crop is first shrunk back to the face's own size
+ * (`cropPixelsPerSourcePixel` > 1 means it was enlarged), and the variance of
+ * the Laplacian is taken there: blur is judged against the detail the camera
+ * could deliver, and what the quality gate rejects is blur, not distance
+ * (adr/0009).
+ */
+export function nativeSharpness(grey: ArrayLike<number>, width: number, height: number, cropPixelsPerSourcePixel: number): number {
+  if (cropPixelsPerSourcePixel <= 1) return laplacianVariance(grey, width, height);
+  const nativeWidth = Math.max(3, Math.round(width / cropPixelsPerSourcePixel));
+  const nativeHeight = Math.max(3, Math.round(height / cropPixelsPerSourcePixel));
+  return laplacianVariance(shrinkGrey(grey, width, height, nativeWidth, nativeHeight), nativeWidth, nativeHeight);
+}
+
 export function assessQuality(
   box: BoundingBox,
   landmarks: FivePointLandmarks,

@@ -3,7 +3,9 @@ import { fuseEmbeddings, type Embedding } from '../../domain/embedding';
 import type { AnalyzedFace } from '../../domain/face';
 import { matchIdentity } from '../../domain/identity';
 import { lumaOf, mirrorImage, type RgbImage } from '../../domain/image';
-import { assessQuality, laplacianVariance, type QualityPolicy } from '../../domain/quality';
+import type { FivePointLandmarks } from '../../domain/landmarks';
+import { arcFaceAlignment, similarityScale } from '../../domain/alignment';
+import { assessQuality, nativeSharpness, type QualityPolicy } from '../../domain/quality';
 import { failure, success, type Outcome } from '../outcome';
 import type { FaceAligner } from '../ports/face-aligner';
 import type { FaceDetector } from '../ports/face-detector';
@@ -30,7 +32,8 @@ export interface ImageAnalysis {
 export interface AnalyzeFacesPorts {
   readonly decoder: ImageDecoder;
   readonly detector: FaceDetector;
-  readonly landmarks: LandmarkLocator;
+  /** Locates the alignment points of faces whose detector gave none. */
+  readonly landmarks?: LandmarkLocator;
   readonly aligner: FaceAligner;
   readonly embedder: FaceEmbedder;
   readonly gallery?: IdentityGallery;
@@ -79,15 +82,13 @@ export class AnalyzeFaces {
     const facesByImage: AnalyzedFace[][] = images.map(() => []);
     if (located.length > 0) {
       const image = (face: LocatedFace): RgbImage => images[face.imageIndex] as RgbImage;
-      const landmarks = await measure('landmarks', located.length, () =>
-        this.ports.landmarks.locate(located.map((f) => ({ image: image(f), box: f.detection.box }))),
-      );
+      const landmarks = await this.landmarksOf(located, image, measure);
       const crops = await measure('align', located.length, () =>
         this.ports.aligner.align(located.map((f, i) => ({ image: image(f), landmarks: landmarks[i]! }))),
       );
       const qualities = located.map((f, i) => {
         const crop = crops[i] as RgbImage;
-        const sharpness = laplacianVariance(lumaOf(crop), crop.width, crop.height);
+        const sharpness = nativeSharpness(lumaOf(crop), crop.width, crop.height, similarityScale(arcFaceAlignment(landmarks[i]!)));
         return assessQuality(f.detection.box, landmarks[i]!, sharpness, this.options.quality);
       });
       const accepted = qualities.flatMap((q, i) => (q.passed ? [i] : []));
@@ -113,6 +114,26 @@ export class AnalyzeFaces {
     }
 
     return images.map((image, imageIndex) => ({ width: image.width, height: image.height, faces: facesByImage[imageIndex]! }));
+  }
+
+  /**
+   * The five alignment points of every face: the detector's own where it gave
+   * them, otherwise from the landmark model (one batched call for those faces).
+   */
+  private async landmarksOf(
+    located: readonly LocatedFace[],
+    image: (face: LocatedFace) => RgbImage,
+    measure: PipelineInstrumentation['measure'],
+  ): Promise<FivePointLandmarks[]> {
+    const missing = located.flatMap((face, i) => (face.detection.landmarks ? [] : [i]));
+    if (missing.length === 0) return located.map((face) => face.detection.landmarks as FivePointLandmarks);
+    const locator = this.ports.landmarks;
+    if (!locator) throw new Error('the detector gave no landmarks and no landmark model is configured');
+    const found = await measure('landmarks', missing.length, () =>
+      locator.locate(missing.map((i) => ({ image: image(located[i]!), box: located[i]!.detection.box }))),
+    );
+    const byFace = new Map(missing.map((faceIndex, k) => [faceIndex, found[k]!]));
+    return located.map((face, i) => face.detection.landmarks ?? (byFace.get(i) as FivePointLandmarks));
   }
 
   private async embed(crops: readonly RgbImage[]): Promise<Embedding[]> {

@@ -11,25 +11,43 @@ export const channelsOf = (normalisation: PixelNormalisation): number => (normal
 
 /**
  * Writes one interleaved RGB image into slot `index` of a planar (NCHW) float
- * tensor, normalising on the way. Grey uses BT.601 luma.
+ * tensor, normalising on the way. Grey uses BT.601 luma. The slot is `slot`
+ * pixels (default: the image's own size); an image smaller than its slot
+ * fills the top left and the rest is black (0 before normalisation), as a
+ * letterbox.
  */
-export function packIntoTensor(image: RgbImage, normalisation: PixelNormalisation, tensor: Float32Array, index: number): void {
-  const { data } = image;
-  const plane = image.width * image.height;
+export function packIntoTensor(
+  image: RgbImage,
+  normalisation: PixelNormalisation,
+  tensor: Float32Array,
+  index: number,
+  slot: { readonly width: number; readonly height: number } = image,
+): void {
+  const { data, width, height } = image;
+  if (width > slot.width || height > slot.height) throw new RangeError(`a ${width}×${height} image does not fit a ${slot.width}×${slot.height} slot`);
+  const plane = slot.width * slot.height;
+  const channels = channelsOf(normalisation);
   const scale = 1 / normalisation.std;
   const mean = normalisation.mean;
-  const base = index * plane * channelsOf(normalisation);
+  const base = index * plane * channels;
+  if (width < slot.width || height < slot.height) tensor.fill(-mean * scale, base, base + plane * channels);
   if (normalisation.channelOrder === 'gray') {
-    for (let p = 0, i = 0; p < plane; p += 1, i += 3) {
-      const luma = 0.299 * (data[i] as number) + 0.587 * (data[i + 1] as number) + 0.114 * (data[i + 2] as number);
-      tensor[base + p] = (luma - mean) * scale;
+    for (let y = 0; y < height; y += 1) {
+      const row = base + y * slot.width;
+      for (let x = 0, i = y * width * 3; x < width; x += 1, i += 3) {
+        const luma = 0.299 * (data[i] as number) + 0.587 * (data[i + 1] as number) + 0.114 * (data[i + 2] as number);
+        tensor[row + x] = (luma - mean) * scale;
+      }
     }
     return;
   }
   const [first, last] = normalisation.channelOrder === 'rgb' ? [0, 2] : [2, 0];
-  for (let p = 0, i = 0; p < plane; p += 1, i += 3) {
-    tensor[base + p] = ((data[i + first] as number) - mean) * scale;
-    tensor[base + plane + p] = ((data[i + 1] as number) - mean) * scale;
-    tensor[base + 2 * plane + p] = ((data[i + last] as number) - mean) * scale;
+  for (let y = 0; y < height; y += 1) {
+    const row = base + y * slot.width;
+    for (let x = 0, i = y * width * 3; x < width; x += 1, i += 3) {
+      tensor[row + x] = ((data[i + first] as number) - mean) * scale;
+      tensor[row + plane + x] = ((data[i + 1] as number) - mean) * scale;
+      tensor[row + 2 * plane + x] = ((data[i + last] as number) - mean) * scale;
+    }
   }
 }

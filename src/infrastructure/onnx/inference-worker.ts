@@ -155,7 +155,7 @@ port.on('message', (request: WorkerRequest) => {
       if (request.kind === 'load') {
         response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings, request.probeDims) };
       } else if (request.kind === 'run-images') {
-        const { input, dims } = tensorFromImages(request.sources, request.layout);
+        const { input, dims } = await tensorFromImages(request.sources, request.layout);
         const { outputs, seconds } = await run(request.model, input, dims);
         for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
         response = { id: request.id, ok: true, outputs, seconds };

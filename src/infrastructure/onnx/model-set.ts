@@ -11,7 +11,10 @@ import { channelsOf } from '../imaging/tensor-packing';
 import type { ModelInput } from './model-input';
 import { InferenceHost } from './inference-host';
 import { OnnxModel, type InferenceSettings, type Logger } from './onnx-session';
-import { UltraFaceDetector, type DetectionSettings } from './ultraface-detector';
+import { RetinaFaceDetector } from './retinaface-detector';
+import { UltraFaceDetector } from './ultraface-detector';
+import type { DetectionSettings } from './view-detector';
+import { planDetectorViews, viewInputSize } from '../../domain/detector-views';
 
 export interface ModelSpec extends ModelInput {
   readonly file: string;
@@ -22,7 +25,8 @@ export interface ModelManifest {
   readonly name: string;
   readonly version: string;
   readonly detector: ModelSpec;
-  readonly landmarks: ModelSpec;
+  /** A landmark model, for detectors that give no alignment points. */
+  readonly landmarks?: ModelSpec;
   readonly embedder: ModelSpec & { readonly embeddingSize?: number };
 }
 
@@ -37,7 +41,8 @@ export class ModelSetError extends Error {
 export interface LoadedModelSet {
   readonly manifest: ModelManifest;
   readonly detector: FaceDetector;
-  readonly landmarks: LandmarkLocator;
+  /** Present when the detector gives no landmarks of its own. */
+  readonly landmarks?: LandmarkLocator;
   /** Crops faces onto the template the embedder was trained on; runs on the same worker pool. */
   readonly aligner: FaceAligner;
   readonly embedder: FaceEmbedder;
@@ -60,7 +65,7 @@ interface AdapterFamily<T> {
  * so a wrong file in MODEL_DIR fails loudly at start-up instead of producing
  * garbage faces.
  */
-function pick<T>(role: string, model: OnnxModel, spec: ModelSpec, families: readonly AdapterFamily<T>[]): T {
+function pickFamily<F extends AdapterFamily<unknown>>(role: string, model: OnnxModel, spec: ModelSpec, families: readonly F[]): F {
   const matching = families.find((f) => f.accepts(model));
   if (!matching) {
     throw new ModelSetError(
@@ -71,7 +76,15 @@ function pick<T>(role: string, model: OnnxModel, spec: ModelSpec, families: read
   if (matching.family !== spec.family) {
     throw new ModelSetError(`${role} model ${spec.file} looks like '${matching.family}' but the manifest says '${spec.family}'`);
   }
-  return matching.create(model, spec);
+  return matching;
+}
+
+const pick = <T>(role: string, model: OnnxModel, spec: ModelSpec, families: readonly AdapterFamily<T>[]): T =>
+  pickFamily(role, model, spec, families).create(model, spec);
+
+/** A detector family, and whether it finds the alignment landmarks itself. */
+interface DetectorFamily extends AdapterFamily<FaceDetector> {
+  readonly givesLandmarks: boolean;
 }
 
 export async function readManifest(modelDir: string): Promise<ModelManifest> {
@@ -85,6 +98,7 @@ export async function readManifest(modelDir: string): Promise<ModelManifest> {
   const manifest = JSON.parse(text) as ModelManifest;
   for (const role of ['detector', 'landmarks', 'embedder'] as const) {
     const spec = manifest[role];
+    if (role === 'landmarks' && spec === undefined) continue;
     if (!spec || typeof spec.file !== 'string' || typeof spec.family !== 'string' || !(spec.width > 0) || !(spec.height > 0)) {
       throw new ModelSetError(`${path}: '${role}' needs file, family, width and height`);
     }
@@ -100,13 +114,20 @@ export async function loadModelSet(
 ): Promise<LoadedModelSet> {
   const manifest = await readManifest(modelDir);
   const host = new InferenceHost(inference.workers);
-  const load = (role: string, spec: ModelSpec): Promise<OnnxModel> =>
-    OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host, [1, channelsOf(spec), spec.height, spec.width]).catch((error: unknown) => {
+  const load = (role: string, spec: ModelSpec, probeDims: readonly number[]): Promise<OnnxModel> =>
+    OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host, probeDims).catch((error: unknown) => {
       throw new ModelSetError(`cannot load ${role} model ${spec.file}: ${error instanceof Error ? error.message : String(error)}`);
     });
+  const oneItem = (spec: ModelSpec): number[] => [1, channelsOf(spec), spec.height, spec.width];
+  // The detector is timed (ORT_GRAPH_OPTIMIZATION=auto) on the input a 16:9 camera frame gets at DETECTION_SIZE.
+  const frameInput = viewInputSize(planDetectorViews(detection.maxSide, Math.round((detection.maxSide * 9) / 16), { ...detection, tiles: false })[0]!);
   let models: OnnxModel[];
   try {
-    models = await Promise.all([load('detector', manifest.detector), load('landmarks', manifest.landmarks), load('embedder', manifest.embedder)]);
+    models = await Promise.all([
+      load('detector', manifest.detector, [1, channelsOf(manifest.detector), frameInput.height, frameInput.width]),
+      load('embedder', manifest.embedder, oneItem(manifest.embedder)),
+      ...(manifest.landmarks ? [load('landmarks', manifest.landmarks, oneItem(manifest.landmarks))] : []),
+    ]);
   } catch (error) {
     await host.terminate();
     throw error;
@@ -121,20 +142,29 @@ export async function loadModelSet(
       loadSeconds: Number(model.loadSeconds.toFixed(3)),
     });
   }
-  const [detectorModel, landmarkModel, embedderModel] = models as [OnnxModel, OnnxModel, OnnxModel];
-  const detector = pick<FaceDetector>('detector', detectorModel, manifest.detector, [
-    { family: UltraFaceDetector.family, accepts: UltraFaceDetector.accepts, create: (m, s) => new UltraFaceDetector(m, s, detection) },
+  const [detectorModel, embedderModel, landmarkModel] = models as [OnnxModel, OnnxModel, OnnxModel | undefined];
+  const detectorFamily = pickFamily<DetectorFamily>('detector', detectorModel, manifest.detector, [
+    { family: UltraFaceDetector.family, givesLandmarks: false, accepts: UltraFaceDetector.accepts, create: (m, s) => new UltraFaceDetector(m, s, detection) },
+    { family: RetinaFaceDetector.family, givesLandmarks: true, accepts: RetinaFaceDetector.accepts, create: (m, s) => new RetinaFaceDetector(m, s, detection) },
   ]);
-  const landmarks = pick<LandmarkLocator>('landmarks', landmarkModel, manifest.landmarks, [
-    { family: Landmark68Locator.family, accepts: Landmark68Locator.accepts, create: (m, s) => new Landmark68Locator(m, s) },
-  ]);
+  const detector = detectorFamily.create(detectorModel, manifest.detector);
+  const landmarks =
+    landmarkModel && manifest.landmarks
+      ? pick<LandmarkLocator>('landmarks', landmarkModel, manifest.landmarks, [
+          { family: Landmark68Locator.family, accepts: Landmark68Locator.accepts, create: (m, s) => new Landmark68Locator(m, s) },
+        ])
+      : undefined;
+  if (!detectorFamily.givesLandmarks && !landmarks) {
+    await host.terminate();
+    throw new ModelSetError(`${manifest.name}: the '${manifest.detector.family}' detector gives no landmarks, and the manifest names no landmark model`);
+  }
   const embedder = pick<FaceEmbedder>('embedder', embedderModel, manifest.embedder, [
     { family: ArcFaceEmbedder.family, accepts: ArcFaceEmbedder.accepts, create: (m, s) => new ArcFaceEmbedder(m, s) },
   ]);
   return {
     manifest,
     detector,
-    landmarks,
+    ...(landmarks ? { landmarks } : {}),
     aligner: new ArcFaceTemplateAligner(host),
     embedder,
     models,

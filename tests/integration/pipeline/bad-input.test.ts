@@ -163,7 +163,8 @@ describe('AnalyzeFaces with bad or unusual images', () => {
         expect(analysis).toMatchObject({ width: 250, height: 320 });
         const face = onlyFace(analysis);
         expectBoxNear(face.box, uprightFace.box, 4);
-        expect(face.quality.pose.roll).toBeCloseTo(uprightFace.quality.pose.roll, 0);
+        // The same face to a degree (re-encoding the turned JPEG moves the landmarks a little); a missed turn is 90° off.
+        expect(Math.abs(face.quality.pose.roll - uprightFace.quality.pose.roll)).toBeLessThan(1);
       });
     });
 

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-faces';
+import { cosineSimilarity } from '../../../src/domain/embedding';
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { loadConfig } from '../../../src/infrastructure/config/config';
+import { detectionSettings } from '../../../src/main';
 import { AUTO_CANDIDATES } from '../../../src/infrastructure/onnx/inference-protocol';
 import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';
 import { readPortrait } from '../../support/portraits';
@@ -9,7 +11,7 @@ import { analysisOf, startPipeline } from '../../support/pipeline';
 
 const config = loadConfig({});
 const quietLogger = { info: () => undefined, warn: () => undefined };
-const detection = { scoreThreshold: 0.7, nmsIouThreshold: 0.4, maxFacesPerImage: 64 };
+const detection = detectionSettings(config);
 
 const loadWith = (graphOptimization: 'auto' | 'basic', workers: number): Promise<LoadedModelSet> =>
   loadModelSet(config.MODEL_DIR, { executionProvider: 'cpu', intraOpThreads: 1, interOpThreads: 1, graphOptimization, workers }, detection, quietLogger);
@@ -49,7 +51,7 @@ describe('every graph optimisation level computes the same faces', () => {
   const maxAbsDiff = (a: readonly number[] | Float32Array, b: readonly number[] | Float32Array): number =>
     Array.from(a).reduce((max, value, i) => Math.max(max, Math.abs(value - (b[i] as number))), 0);
 
-  it('extended and all agree to 1e-4 on boxes, landmarks and embeddings', async () => {
+  it('extended and all agree to 1e-3 px on boxes and landmarks, and their embeddings to a cosine similarity of 0.9999', async () => {
     const images = [readPortrait('sample1-a'), readPortrait('sample4-b')];
     const analyses: ImageAnalysis[][] = [];
     for (const level of ['extended', 'all'] as const) {
@@ -67,9 +69,11 @@ describe('every graph optimisation level computes the same faces', () => {
       expect(other.faces).toHaveLength(analysis.faces.length);
       analysis.faces.forEach((face, k) => {
         const twin = other.faces[k] as AnalyzedFace;
-        expect(maxAbsDiff(faceNumbers(face), faceNumbers(twin))).toBeLessThan(1e-4);
+        // Pixels: the boxes are decoded from raw offsets scaled by priors of up to 256 px, so 1e-3 px.
+        expect(maxAbsDiff(faceNumbers(face), faceNumbers(twin))).toBeLessThan(1e-3);
         expect(face.embedding).toBeDefined();
-        expect(maxAbsDiff(face.embedding as Float32Array, twin.embedding as Float32Array)).toBeLessThan(1e-4);
+        // The crops move with the landmarks' last bits, so compare identities rather than bits: the same person, all but exactly.
+        expect(cosineSimilarity(face.embedding as Float32Array, twin.embedding as Float32Array)).toBeGreaterThan(0.9999);
       });
     });
   });

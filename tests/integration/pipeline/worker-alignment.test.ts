@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import type { LandmarkLocator } from '../../../src/application/ports/landmark-locator';
 import { ARCFACE_CROP_SIZE, arcFaceAlignment, invertAffine } from '../../../src/domain/alignment';
 import type { FivePointLandmarks } from '../../../src/domain/landmarks';
 import { loadConfig } from '../../../src/infrastructure/config/config';
+import { detectionSettings } from '../../../src/main';
 import { warpAffine } from '../../../src/infrastructure/imaging/affine-warp';
 import { SharpImageDecoder } from '../../../src/infrastructure/imaging/sharp-image-decoder';
 import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';
@@ -19,7 +21,7 @@ describe('alignment on the inference worker pool', () => {
     modelSet = await loadModelSet(
       config.MODEL_DIR,
       { executionProvider: 'cpu', intraOpThreads: 1, interOpThreads: 1, graphOptimization: 'extended', workers: 2 },
-      { scoreThreshold: 0.7, nmsIouThreshold: 0.4, maxFacesPerImage: 64 },
+      detectionSettings(config),
       { info: () => undefined, warn: () => undefined },
     );
   });
@@ -42,7 +44,7 @@ describe('alignment on the inference worker pool', () => {
     const detections = await modelSet.detector.detect(images);
     const faces = detections.flatMap((found, i) => found.map((d) => ({ image: images[i]!, box: d.box })));
     expect(faces.length).toBeGreaterThanOrEqual(people.length);
-    const landmarks: FivePointLandmarks[] = await modelSet.landmarks.locate(faces);
+    const landmarks: FivePointLandmarks[] = await (modelSet.landmarks as LandmarkLocator).locate(faces);
     const toAlign = faces.map((face, i) => ({ image: face.image, landmarks: landmarks[i]! }));
 
     const crops = await modelSet.aligner.align(toAlign);

@@ -1,4 +1,5 @@
 import {
+  similarityScale,
   ARCFACE_CROP_SIZE,
   ARCFACE_TEMPLATE_112,
   type AffineMatrix,
@@ -177,5 +178,13 @@ describe('rectangleToOutput', () => {
   it('is a pure stretch for a whole image', () => {
     // `+ 0` folds -0 (from -x·s with x = 0) into 0.
     expect(rectangleToOutput(0, 0, 640, 480, 320, 240).map((v) => v + 0)).toEqual([0.5, 0, 0, 0, 0.5, 0]);
+  });
+});
+
+describe('similarityScale', () => {
+  it('is the output pixels per input pixel of a similarity transform, whatever its rotation', () => {
+    const angle = 0.3;
+    expect(similarityScale([2 * Math.cos(angle), -2 * Math.sin(angle), 5, 2 * Math.sin(angle), 2 * Math.cos(angle), 7])).toBeCloseTo(2, 12);
+    expect(similarityScale([0.5, 0, 0, 0, 0.5, 0])).toBe(0.5);
   });
 });

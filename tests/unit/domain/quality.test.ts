@@ -1,7 +1,7 @@
 import { applyAffine } from '../../../src/domain/alignment';
 import type { BoundingBox, Point } from '../../../src/domain/geometry';
 import type { FivePointLandmarks } from '../../../src/domain/landmarks';
-import { assessQuality, estimatePose, laplacianVariance, type QualityPolicy } from '../../../src/domain/quality';
+import { assessQuality, estimatePose, laplacianVariance, nativeSharpness, shrinkGrey, type QualityPolicy } from '../../../src/domain/quality';
 
 /** A symmetric frontal face: eyes 40 px apart, nose on the midline. */
 const frontal: FivePointLandmarks = [
@@ -135,5 +135,41 @@ describe('assessQuality', () => {
   it('an open policy (as in the LFW evaluation) passes everything', () => {
     const open: QualityPolicy = { minFaceSize: 0, minSharpness: 0, maxYawDegrees: 90 };
     expect(assessQuality({ x1: 5, y1: 5, x2: 5, y2: 5 }, turned(89), 0, open).passed).toBe(true);
+  });
+});
+
+describe('shrinkGrey', () => {
+  it('averages each output pixel over the source area it covers', () => {
+    const grey = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150];
+    expect(Array.from(shrinkGrey(grey, 4, 4, 2, 2))).toEqual([25, 45, 105, 125]);
+  });
+
+  it('weights pixels cut by a fractional edge', () => {
+    // 3 → 2: the middle pixel is shared half and half.
+    expect(Array.from(shrinkGrey([0, 30, 60], 3, 1, 2, 1))).toEqual([10, 50]);
+  });
+});
+
+describe('nativeSharpness', () => {
+  /** A crisp pattern at `size`, enlarged to `crop` by pixel repetition: what aligning a small face does. */
+  const enlarged = (size: number, crop: number): number[] => {
+    const pattern = Array.from({ length: size * size }, (_, i) => ((i % size) + Math.floor(i / size)) % 2 === 0 ? 0 : 255);
+    return Array.from({ length: crop * crop }, (_, i) => pattern[Math.floor(Math.floor(i / crop) / (crop / size)) * size + Math.floor((i % crop) / (crop / size))] as number);
+  };
+
+  it('is the crop’s own Laplacian variance when the face was not enlarged', () => {
+    const grey = enlarged(8, 8);
+    expect(nativeSharpness(grey, 8, 8, 1)).toBe(laplacianVariance(grey, 8, 8));
+    expect(nativeSharpness(grey, 8, 8, 0.5)).toBe(laplacianVariance(grey, 8, 8));
+  });
+
+  it('judges an enlarged face at its own resolution, where it is as crisp as it was', () => {
+    const crop = enlarged(8, 32);
+    expect(laplacianVariance(crop, 32, 32)).toBeLessThan(nativeSharpness(crop, 32, 32, 4) / 4);
+    expect(nativeSharpness(crop, 32, 32, 4)).toBeCloseTo(laplacianVariance(enlarged(8, 8), 8, 8), 6);
+  });
+
+  it('keeps at least 3 × 3 pixels for the Laplacian', () => {
+    expect(Number.isFinite(nativeSharpness(enlarged(2, 8), 8, 8, 100))).toBe(true);
   });
 });
