@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { FrameOutcome } from '../../../src/application/ports/frame-telemetry';
 import type { PipelineStage } from '../../../src/application/ports/pipeline-instrumentation';
-import { HealthServer } from '../../../src/infrastructure/http/health/health-server';
+import { HttpServer } from '../../../src/infrastructure/http/http-server';
 import type { ProcessorStatus } from '../../../src/infrastructure/http/health/processor-status';
 import { OtelFrameTelemetry } from '../../../src/infrastructure/telemetry/otel-frame-telemetry';
 import { PrometheusMetrics } from '../../../src/infrastructure/telemetry/prometheus-metrics';
@@ -23,7 +23,7 @@ import { describeUnlessMissing } from '../../support/skip';
 /**
  * Validates dashboards/face-recognition.json and dashboards/alerts.yml
  * against a real Prometheus scraping this test's own metrics server: the
- * service's PrometheusMetrics and HealthServer, fed with synthetic but real
+ * service's PrometheusMetrics and HttpServer, fed with synthetic but real
  * observations (a stand-in nvidia-smi output included, so GPU panels are
  * checked too). prometheus.test.ts runs the same evaluation against the real
  * service.
@@ -61,7 +61,7 @@ describeWithPromtool('alert rules (promtool)', () => {
 
 describeWithPrometheus('dashboard queries against a real Prometheus', () => {
   let metrics: PrometheusMetrics;
-  let server: HealthServer;
+  let server: HttpServer;
   let prometheus: PrometheusServer | undefined;
   let instance: string;
   let driving = true;
@@ -112,7 +112,7 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
       gpuCacheMs: 500,
     });
     metrics.modelLoaded('detector', 0.4);
-    server = new HealthServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics });
+    server = new HttpServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics });
     const { port } = await server.start();
     instance = `127.0.0.1:${port}`;
     driver = drive(new OtelFrameTelemetry({ tracer: null, processorId: 'dashboard-test', queue: 'q', metrics }));
