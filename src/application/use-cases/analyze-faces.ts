@@ -108,12 +108,14 @@ export class AnalyzeFaces {
         const sharpness = laplacianVariance(lumaOf(crop), crop.width, crop.height);
         return assessQuality(f.detection.box, landmarks[i]!, sharpness, this.options.quality);
       });
-      const accepted = request.embed === false ? [] : qualities.flatMap((q, i) => (q.passed ? [i] : []));
-      const embeddings = await measure('embed', accepted.length, () => this.embed(accepted.map((i) => crops[i] as RgbImage)));
+      // Without embedding, the embed and match stages do not run at all (no empty stage in timings or traces).
+      const embeds = request.embed !== false;
+      const accepted = embeds ? qualities.flatMap((q, i) => (q.passed ? [i] : [])) : [];
+      const embeddings = embeds ? await measure('embed', accepted.length, () => this.embed(accepted.map((i) => crops[i] as RgbImage))) : [];
       const embeddingOf = new Map(accepted.map((faceIndex, k) => [faceIndex, embeddings[k] as Embedding]));
-      const gallery = this.ports.gallery ? await this.ports.gallery.identities() : [];
+      const gallery = embeds && this.ports.gallery ? await this.ports.gallery.identities() : [];
 
-      await measure('match', accepted.length, () => {
+      const assemble = (): void => {
         located.forEach((f, i) => {
           const embedding = embeddingOf.get(i);
           const identity =
@@ -127,7 +129,9 @@ export class AnalyzeFaces {
             ...(identity !== undefined ? { identity } : {}),
           });
         });
-      });
+      };
+      if (embeds) await measure('match', accepted.length, assemble);
+      else assemble();
     }
 
     return images.map((image, imageIndex) => ({ width: image.width, height: image.height, faces: facesByImage[imageIndex]! }));
