@@ -92,7 +92,7 @@ export const CONFIG_SCHEMA = {
   ),
   API_KEYS_FILE: apiKeysFileVar('File of API keys, one keyid:secret per line (# comments), read at start-up; used together with API_KEYS.'),
   API_RATE_LIMIT: integerVar('Requests per minute per API key on /v1; beyond it 429 rate_limited with Retry-After.', 600, 1, 1_000_000),
-  API_BODY_LIMIT_BYTES: integerVar('Largest /v1 request body (JSON) or uploaded file (multipart), in bytes; larger is 413. The default holds four 4K JPEGs in base64.', 26_214_400, 1024, 1_073_741_824),
+  API_BODY_LIMIT_BYTES: integerVar('Largest /v1 request body (JSON) or uploaded file (multipart), in bytes; larger is 413. The default holds three 6 MB JPEGs (4K camera photos) in base64.', 26_214_400, 1024, 1_073_741_824),
   API_MAX_IMAGES: integerVar('Most images in one request (multipart files; a registration\'s photos).', 10, 1, 100),
   API_REQUEST_TIMEOUT_MS: integerVar('Longest time a /v1 request may take, waiting for an inference slot included; beyond it 503 overloaded.', 30_000, 100, 600_000),
   API_MAX_CONCURRENT: integerVar('/v1 requests running inference at once, beside the stream (the same inference workers).', 4, 1, 1024),
