@@ -5,6 +5,7 @@ import { NO_KEYS_MESSAGE } from '../../../src/infrastructure/http/api/auth/api-k
 import { API_ERROR_STATUS } from '../../../src/infrastructure/http/errors/api-error';
 import { setupTracing, type Tracing } from '../../../src/infrastructure/telemetry/tracing';
 import { bodyOf, multipart, OTHER_KEY, startTestApi, TEST_KEY, type TestApi, type TestApiOptions } from '../../support/api-server';
+import { expectFaceJson } from '../../support/face-json';
 import { noisePng, pngDeclaring } from '../../support/images';
 import { startPipeline, type Pipeline } from '../../support/pipeline';
 import { PORTRAIT_IDS, readPortrait } from '../../support/portraits';
@@ -73,18 +74,9 @@ describe('POST /v1/faces/detect', () => {
     expect(body.faces).toHaveLength(1);
     const face = body.faces[0] as Record<string, unknown>;
     expect(Object.keys(face).sort()).toEqual(['box', 'landmarks', 'quality', 'score']);
-    expect(face.box).toEqual([expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expectFaceJson(face);
     expect(face.score).toBeGreaterThan(0.7);
-    expect(face.landmarks).toHaveLength(5);
-    for (const point of face.landmarks as unknown[]) expect(point).toEqual([expect.any(Number), expect.any(Number)]);
-    expect(face.quality).toEqual({
-      passed: expect.any(Boolean),
-      reason: expect.stringMatching(/^(ok|too_small|too_blurry|extreme_pose)$/),
-      face_size: expect.any(Number),
-      sharpness: expect.any(Number),
-      yaw: expect.any(Number),
-      roll: expect.any(Number),
-    });
+    expect(Object.keys(face.quality as object).sort()).toEqual(['face_size', 'passed', 'reason', 'roll', 'sharpness', 'yaw']);
     expect(answer.body).not.toContain('embedding');
   });
 

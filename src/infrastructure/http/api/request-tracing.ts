@@ -1,16 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PipelineInstrumentation, PipelineStage } from '../../../application/ports/pipeline-instrumentation';
-
-/** The span name of each model stage, as in a frame's trace (otel-frame-telemetry.ts). */
-const STAGE_SPAN_NAMES: Readonly<Partial<Record<PipelineStage, string>>> = {
-  decode: 'frame.decode',
-  detect: 'faces.detect',
-  landmarks: 'faces.landmarks',
-  align: 'faces.align',
-  embed: 'faces.embed',
-  match: 'faces.match',
-};
+import type { PipelineInstrumentation } from '../../../application/ports/pipeline-instrumentation';
+import { BATCH_SPAN_NAMES } from '../../telemetry/otel-frame-telemetry';
 
 const spans = new WeakMap<FastifyRequest, Span>();
 
@@ -56,8 +47,8 @@ function endSpan(request: FastifyRequest, reply: FastifyReply | null): void {
 }
 
 /**
- * The stages of the request's inference as children of its span (the same
- * names as a frame's), each also observed by `base` (the stage histogram).
+ * The stages of the request's inference as children of its span (a frame's
+ * stage span names), each also observed by `base` (the stage histogram).
  * Without a recording span this is `base` itself.
  */
 export function requestInstrumentation(request: FastifyRequest, base: PipelineInstrumentation, tracer: Tracer | null): PipelineInstrumentation {
@@ -67,7 +58,7 @@ export function requestInstrumentation(request: FastifyRequest, base: PipelineIn
   return {
     measure: (stage, batchSize, work) =>
       base.measure(stage, batchSize, async () => {
-        const name = STAGE_SPAN_NAMES[stage];
+        const name = BATCH_SPAN_NAMES[stage];
         if (name === undefined) return work();
         const child = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: { 'pipeline.stage': stage, 'batch.size': batchSize } }, parent);
         try {
