@@ -19,7 +19,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'net'], message: 'src/domain must stay free of I/O.' },
-          { group: ['**/application/**', '**/infrastructure/**', 'inversify', 'sharp', 'onnxruntime-node', 'ioredis'], message: 'src/domain depends on nothing outside itself.' },
+          { group: ['**/application/**', '**/infrastructure/**', '**/composition/**', 'inversify', 'sharp', 'onnxruntime-node', 'ioredis'], message: 'src/domain depends on nothing outside itself.' },
         ],
       }],
     },
@@ -29,7 +29,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/infrastructure/**', 'sharp', 'onnxruntime-node', 'ioredis', 'undici', 'prom-client', '@opentelemetry/*'], message: 'src/application talks to adapters only through its ports.' },
+          { group: ['**/infrastructure/**', 'sharp', 'onnxruntime-node', 'ioredis', 'undici', 'prom-client', '@opentelemetry/*', 'fastify', '@fastify/*'], message: 'src/application talks to adapters only through its ports.' },
+          { group: ['**/composition/**'], message: 'src/application must not import the composition root.' },
         ],
       }],
     },
@@ -38,7 +39,7 @@ export default tseslint.config(
     // Adapters never reach back into the composition root.
     files: ['src/infrastructure/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/main', '**/cli'], message: 'src/infrastructure must not import the composition root.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/main', '**/cli', '**/composition/**'], message: 'src/infrastructure must not import the composition root.' }] }],
     },
   },
   {

@@ -10,11 +10,11 @@ import { TOKENS } from './application/tokens';
 import { AnalyzeFaces, type AnalyzeFacesOptions } from './application/use-cases/analyze-faces';
 import { EnrollIdentities, type EnrollmentReport } from './application/use-cases/enroll-identities';
 import { ProcessFrames } from './application/use-cases/process-frames';
+import { createHttpServer } from './composition/http';
 import { loadConfig, SERVICE_VERSION, type Config } from './infrastructure/config/config';
 import { INFRA } from './infrastructure/tokens';
 import { ConfigError } from './infrastructure/config/env-schema';
 import { InMemoryIdentityGallery, readGalleryFolder } from './infrastructure/gallery/folder-gallery';
-import { HealthServer } from './infrastructure/http/health/health-server';
 import { HttpOrchestrator } from './infrastructure/http/orchestrator/http-orchestrator';
 import { SharpImageDecoder } from './infrastructure/imaging/sharp-image-decoder';
 import { createLogger, type AppLogger } from './infrastructure/logging/logger';
@@ -246,11 +246,13 @@ export async function startService(config: Config): Promise<RunningService> {
 
   const consumer = container.get<FrameConsumer>(TOKENS.FrameConsumer);
   const lifecycle = container.isBound(TOKENS.ProcessorLifecycle) ? container.get<ProcessorLifecycle>(TOKENS.ProcessorLifecycle) : null;
-  const health = new HealthServer({
-    host: config.HTTP_HOST,
-    port: config.HTTP_PORT,
-    registry: metrics,
+  const http = createHttpServer({
+    config,
+    container,
     logger,
+    metrics,
+    tracing,
+    instrumentation: telemetry,
     ...(transport.ping ? { redisPing: transport.ping } : {}),
     status: {
       status: () => {
@@ -271,8 +273,8 @@ export async function startService(config: Config): Promise<RunningService> {
       },
     },
   });
-  const address = await health.start();
-  logger.info('http server listening', { host: address.host, port: address.port, paths: ['/health', '/ready', '/metrics'] });
+  const address = await http.start();
+  logger.info('http server listening', { host: address.host, port: address.port, paths: ['/health', '/ready', '/metrics', '/v1'] });
 
   await consumer.start();
   lifecycle?.start();
@@ -288,7 +290,7 @@ export async function startService(config: Config): Promise<RunningService> {
       const drained = await consumer.stop(config.SHUTDOWN_TIMEOUT_S * 1000);
       await lifecycle?.stop();
       await orchestrator?.close();
-      await health.stop();
+      await http.stop();
       await transport.close();
       await tracing.shutdown();
       await releaseContainer(container);

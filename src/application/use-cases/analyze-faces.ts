@@ -40,6 +40,16 @@ export interface AnalyzeFacesPorts {
   readonly instrumentation?: PipelineInstrumentation;
 }
 
+/** What one call computes. */
+export interface AnalysisRequest {
+  /**
+   * Embed (and match) the faces that pass the quality gate. Default true.
+   * False stops after the quality gate: detection answers need no embedding,
+   * and the embedder is the stage that competes most with the stream.
+   */
+  readonly embed?: boolean;
+}
+
 interface LocatedFace {
   readonly imageIndex: number;
   readonly detection: FaceDetection;
@@ -64,16 +74,24 @@ export class AnalyzeFaces {
    * `instrumentation` observes this call's stages instead of the one given at
    * construction: a batch of queued frames brings its own (FrameTelemetry.inBatch).
    */
-  async execute(images: readonly Uint8Array[], instrumentation: PipelineInstrumentation = this.instrumentation): Promise<Outcome<ImageAnalysis>[]> {
+  async execute(
+    images: readonly Uint8Array[],
+    instrumentation: PipelineInstrumentation = this.instrumentation,
+    request: AnalysisRequest = {},
+  ): Promise<Outcome<ImageAnalysis>[]> {
     const decoded = await instrumentation.measure('decode', images.length, () => this.ports.decoder.decode(images));
     const valid = decoded.flatMap((outcome, index) => (outcome.ok ? [{ index, image: outcome.value }] : []));
-    const analyses = await this.analyzeDecoded(valid.map((v) => v.image), instrumentation);
+    const analyses = await this.analyzeDecoded(valid.map((v) => v.image), instrumentation, request);
     const byIndex = new Map(valid.map((v, i) => [v.index, analyses[i] as ImageAnalysis]));
     return decoded.map((outcome, index) => (outcome.ok ? success(byIndex.get(index) as ImageAnalysis) : failure(outcome.error)));
   }
 
   /** The same pipeline for images that are already decoded. */
-  async analyzeDecoded(images: readonly RgbImage[], instrumentation: PipelineInstrumentation = this.instrumentation): Promise<ImageAnalysis[]> {
+  async analyzeDecoded(
+    images: readonly RgbImage[],
+    instrumentation: PipelineInstrumentation = this.instrumentation,
+    request: AnalysisRequest = {},
+  ): Promise<ImageAnalysis[]> {
     if (images.length === 0) return [];
     const measure: PipelineInstrumentation['measure'] = (stage, batchSize, work) => instrumentation.measure(stage, batchSize, work);
     const detections = await measure('detect', images.length, () => this.ports.detector.detect(images));
@@ -91,12 +109,14 @@ export class AnalyzeFaces {
         const sharpness = nativeSharpness(lumaOf(crop), crop.width, crop.height, similarityScale(arcFaceAlignment(landmarks[i]!)));
         return assessQuality(f.detection.box, landmarks[i]!, sharpness, this.options.quality);
       });
-      const accepted = qualities.flatMap((q, i) => (q.passed ? [i] : []));
-      const embeddings = await measure('embed', accepted.length, () => this.embed(accepted.map((i) => crops[i] as RgbImage)));
+      // Without embedding, the embed and match stages do not run at all (no empty stage in timings or traces).
+      const embeds = request.embed !== false;
+      const accepted = embeds ? qualities.flatMap((q, i) => (q.passed ? [i] : [])) : [];
+      const embeddings = embeds ? await measure('embed', accepted.length, () => this.embed(accepted.map((i) => crops[i] as RgbImage))) : [];
       const embeddingOf = new Map(accepted.map((faceIndex, k) => [faceIndex, embeddings[k] as Embedding]));
-      const gallery = this.ports.gallery ? await this.ports.gallery.identities() : [];
+      const gallery = embeds && this.ports.gallery ? await this.ports.gallery.identities() : [];
 
-      await measure('match', accepted.length, () => {
+      const assemble = (): void => {
         located.forEach((f, i) => {
           const embedding = embeddingOf.get(i);
           const identity =
@@ -110,7 +130,9 @@ export class AnalyzeFaces {
             ...(identity !== undefined ? { identity } : {}),
           });
         });
-      });
+      };
+      if (embeds) await measure('match', accepted.length, assemble);
+      else assemble();
     }
 
     return images.map((image, imageIndex) => ({ width: image.width, height: image.height, faces: facesByImage[imageIndex]! }));

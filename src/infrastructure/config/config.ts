@@ -12,6 +12,7 @@ import {
 } from './env-schema';
 
 import { GRAPH_OPTIMIZATION_LEVELS } from '../onnx/inference-protocol';
+import { apiKeysFileVar, apiKeysVar } from './api-key-variables';
 
 /** The package root (where models/ and samples/ are provisioned), independent of the working directory. */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
@@ -90,8 +91,21 @@ export const CONFIG_SCHEMA = {
   GALLERY_DIR: stringVar('Folder of enrolled identities: one sub-folder of photos per person (unset = no gallery).', undefined),
 
   // HTTP and telemetry
-  HTTP_PORT: integerVar('Port of /health, /ready and /metrics.', 8003, 0, 65_535),
+  HTTP_PORT: integerVar('Port of the HTTP API (/v1) and of /health, /ready and /metrics.', 8003, 0, 65_535),
   HTTP_HOST: stringVar('Address the HTTP server binds.', '0.0.0.0'),
+
+  // HTTP API (/v1)
+  API_KEYS: apiKeysVar(
+    'API keys, keyid:secret,… (secrets of 16 to 256 visible characters); clients send the secret in X-API-Key. With neither API_KEYS nor API_KEYS_FILE, embedded mode generates one key at start (logged once) and Redis mode answers every /v1 request 401.',
+  ),
+  API_KEYS_FILE: apiKeysFileVar('File of API keys, one keyid:secret per line (# comments), read at start-up; used together with API_KEYS.'),
+  API_RATE_LIMIT: integerVar('Requests per minute per API key on /v1; beyond it 429 rate_limited with Retry-After.', 600, 1, 1_000_000),
+  API_BODY_LIMIT_BYTES: integerVar('Largest /v1 request body (JSON) or uploaded file (multipart), in bytes; larger is 413. The default holds three 6 MB JPEGs (4K camera photos) in base64.', 26_214_400, 1024, 1_073_741_824),
+  API_MAX_IMAGES: integerVar('Most images in one request (multipart files; a registration\'s photos).', 10, 1, 100),
+  API_REQUEST_TIMEOUT_MS: integerVar('Longest time a /v1 request may take, waiting for an inference slot included; beyond it 503 overloaded.', 30_000, 100, 600_000),
+  API_MAX_CONCURRENT: integerVar('/v1 requests running inference at once, beside the stream (the same inference workers).', 4, 1, 1024),
+  API_MAX_QUEUED: integerVar('/v1 requests waiting for an inference slot at most; beyond it 503 overloaded with Retry-After (0 = no waiting).', 16, 0, 10_000),
+
   OTEL_SERVICE_NAME: stringVar('Service name on traces.', 'face-recognition'),
   OTEL_EXPORTER_OTLP_ENDPOINT: urlVar('OTLP/HTTP collector base URL (Jaeger: http://jaeger:4318); unset = spans are not exported.', undefined, ['http:', 'https:']),
   OTEL_SDK_DISABLED: booleanVar('Disable tracing entirely.', false),

@@ -19,7 +19,8 @@ export class ConfigError extends Error {
 
 class InvalidValue extends Error {}
 
-const invalid = (message: string): never => {
+/** Rejects a raw value: the message becomes one line of the ConfigError (never echo a secret in it). */
+export const invalid = (message: string): never => {
   throw new InvalidValue(message);
 };
 

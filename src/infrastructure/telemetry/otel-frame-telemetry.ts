@@ -40,8 +40,8 @@ export interface OtelFrameTelemetryOptions {
   readonly metrics?: StageDurationObserver & TraceContextCounter;
 }
 
-/** Batched stages and their span names; fetch and publish are per frame (FrameTrace.fetching/publishing). */
-const BATCH_SPAN_NAMES: Readonly<Partial<Record<PipelineStage, string>>> = {
+/** Batched stages and their span names; fetch and publish are per frame (FrameTrace.fetching/publishing). API requests name their stage spans alike. */
+export const BATCH_SPAN_NAMES: Readonly<Partial<Record<PipelineStage, string>>> = {
   decode: 'frame.decode',
   detect: 'faces.detect',
   landmarks: 'faces.landmarks',

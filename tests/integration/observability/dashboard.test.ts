@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import type { FrameOutcome } from '../../../src/application/ports/frame-telemetry';
 import type { PipelineStage } from '../../../src/application/ports/pipeline-instrumentation';
-import { HealthServer } from '../../../src/infrastructure/http/health/health-server';
+import { HttpServer } from '../../../src/infrastructure/http/http-server';
 import type { ProcessorStatus } from '../../../src/infrastructure/http/health/processor-status';
 import { OtelFrameTelemetry } from '../../../src/infrastructure/telemetry/otel-frame-telemetry';
+import { HttpMetrics } from '../../../src/infrastructure/telemetry/http-metrics';
 import { PrometheusMetrics } from '../../../src/infrastructure/telemetry/prometheus-metrics';
 import {
   PROMETHEUS_BIN,
@@ -23,7 +24,7 @@ import { describeUnlessMissing } from '../../support/skip';
 /**
  * Validates dashboards/face-recognition.json and dashboards/alerts.yml
  * against a real Prometheus scraping this test's own metrics server: the
- * service's PrometheusMetrics and HealthServer, fed with synthetic but real
+ * service's PrometheusMetrics and HttpServer, fed with synthetic but real
  * observations (a stand-in nvidia-smi output included, so GPU panels are
  * checked too). prometheus.test.ts runs the same evaluation against the real
  * service.
@@ -53,15 +54,17 @@ describeWithPromtool('alert rules (promtool)', () => {
     metrics.frameFinished('published', 0.01);
     metrics.deadLettered('max_attempts');
     metrics.modelLoaded('detector', 0.5);
+    new HttpMetrics(metrics.registry).requestFinished('/v1/faces/detect', 'POST', 200, 0.05);
     const result = await promtoolCheckMetrics(await metrics.metrics());
     // promtool exits non-zero on lint problems and names each one.
-    expect(result.output.split('\n').filter((l) => /face_|gpu_/.test(l))).toEqual([]);
+    expect(result.output.split('\n').filter((l) => /face_|gpu_|http_/.test(l))).toEqual([]);
   });
 });
 
 describeWithPrometheus('dashboard queries against a real Prometheus', () => {
   let metrics: PrometheusMetrics;
-  let server: HealthServer;
+  let http: HttpMetrics;
+  let server: HttpServer;
   let prometheus: PrometheusServer | undefined;
   let instance: string;
   let driving = true;
@@ -97,6 +100,9 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
       }
       metrics.facesDetected(frames * 2);
       metrics.identityMatches(frames, frames);
+      // API requests as the HTTP server reports them: mostly answered, some refused or failed.
+      const status = tick % 9 === 0 ? 503 : tick % 5 === 0 ? 401 : tick % 7 === 0 ? 429 : 200;
+      http.requestFinished('/v1/faces/detect', 'POST', status, 0.02 + (tick % 6) * 0.03);
       if (tick % 5 === 0) metrics.traceContextUnusable('missing');
       metrics.inflight(0);
       await sleep(20);
@@ -112,7 +118,8 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
       gpuCacheMs: 500,
     });
     metrics.modelLoaded('detector', 0.4);
-    server = new HealthServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics });
+    http = new HttpMetrics(metrics.registry);
+    server = new HttpServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics, observer: http });
     const { port } = await server.start();
     instance = `127.0.0.1:${port}`;
     driver = drive(new OtelFrameTelemetry({ tracer: null, processorId: 'dashboard-test', queue: 'q', metrics }));
@@ -143,7 +150,7 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
 
   it('evaluates every alert rule without error', async () => {
     const rules = await prometheus!.waitFor('vector(1)', () => true).then(() => settledRuleHealth(prometheus!));
-    expect(rules.length).toBe(9);
+    expect(rules.length).toBe(10);
     expect(rules.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 });

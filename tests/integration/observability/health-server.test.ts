@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { BackgroundProbe } from '../../../src/infrastructure/http/health/background-probe';
-import { HealthServer, healthReport, isReady, type HealthServerOptions } from '../../../src/infrastructure/http/health/health-server';
+import { healthReport, isReady } from '../../../src/infrastructure/http/health/health-routes';
+import { HttpServer, type HttpServerOptions } from '../../../src/infrastructure/http/http-server';
 import type { ProcessorStatus } from '../../../src/infrastructure/http/health/processor-status';
 import { PrometheusMetrics } from '../../../src/infrastructure/telemetry/prometheus-metrics';
 
@@ -42,9 +43,9 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   if (!condition()) throw new Error(`never happened: ${what}`);
 }
 
-describe('HealthServer over HTTP', () => {
+describe('HttpServer over HTTP', () => {
   let status: ProcessorStatus;
-  let servers: HealthServer[];
+  let servers: HttpServer[];
   const metrics = new PrometheusMetrics({ gpu: false });
 
   beforeEach(() => {
@@ -55,8 +56,8 @@ describe('HealthServer over HTTP', () => {
     await Promise.all(servers.map((s) => s.stop()));
   });
 
-  async function serve(options: Partial<HealthServerOptions> = {}): Promise<{ server: HealthServer; port: number }> {
-    const server = new HealthServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics, ...options });
+  async function serve(options: Partial<HttpServerOptions> = {}): Promise<{ server: HttpServer; port: number }> {
+    const server = new HttpServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics, ...options });
     servers.push(server);
     const { port } = await server.start();
     return { server, port };
@@ -159,13 +160,15 @@ describe('HealthServer over HTTP', () => {
     expect((await get(port, '/metrics?x=1')).status).toBe(200);
   });
 
-  it('answers HEAD, 404 for unknown paths and 405 for other methods', async () => {
+  it('answers HEAD, 404 for unknown paths and 405 for other methods, in the API error shape', async () => {
     const { port } = await serve();
     expect((await get(port, '/health', 'HEAD')).status).toBe(200);
     const missing = await get(port, '/nope');
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body)).toEqual({ error: 'not found', path: '/nope' });
-    expect((await get(port, '/health', 'POST')).status).toBe(405);
+    expect(JSON.parse(missing.body)).toEqual({ error: { code: 'not_found', message: 'no route GET /nope', details: { path: '/nope' } } });
+    const post = await get(port, '/health', 'POST');
+    expect(post.status).toBe(405);
+    expect(JSON.parse(post.body).error).toMatchObject({ code: 'method_not_allowed', details: { allowed: ['GET', 'HEAD'] } });
   });
 
   it('answers 500 when the registry fails', async () => {
@@ -175,7 +178,7 @@ describe('HealthServer over HTTP', () => {
 
   it('refuses to start on a port in use, and stops twice without error', async () => {
     const { port, server } = await serve();
-    const second = new HealthServer({ host: '127.0.0.1', port, status: { status: () => status }, registry: metrics });
+    const second = new HttpServer({ host: '127.0.0.1', port, status: { status: () => status }, registry: metrics });
     await expect(second.start()).rejects.toThrow(/EADDRINUSE/);
     await server.stop();
     await server.stop();

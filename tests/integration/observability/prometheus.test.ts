@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { findOnPath } from '../../../src/infrastructure/telemetry/nvidia-smi';
@@ -42,6 +42,7 @@ const DASHBOARD = join(ROOT, 'dashboards', 'face-recognition.json');
 const ALERTS = join(ROOT, 'dashboards', 'alerts.yml');
 const MAIN = join(ROOT, 'dist', 'main.js');
 const IMAGE_COUNT = 40;
+const API_KEY = { id: 'dashboard', secret: 'dashboard-secret-0123456789' };
 
 const missing = [
   ...(PROMETHEUS_BIN ? [] : ['prometheus (apt-get install prometheus, or PROMETHEUS_BIN)']),
@@ -102,6 +103,24 @@ describeIfReady('the real service scraped by Prometheus', () => {
   let prometheus: PrometheusServer | undefined;
   let receiver: OtlpReceiver | undefined;
   let port: number;
+  let callingApi = true;
+  let apiCaller: Promise<void> = Promise.resolve();
+
+  /** Calls the API while Prometheus scrapes, so that the API row has data: detections, and a refusal now and then. */
+  async function callApi(): Promise<void> {
+    const photos = portraitPaths(4).map((path) => readFileSync(path));
+    for (let i = 0; callingApi; i++) {
+      const form = new FormData();
+      form.append('image', new Blob([photos[i % photos.length] as Buffer], { type: 'image/jpeg' }), 'photo.jpg');
+      const headers: Record<string, string> = i % 5 === 4 ? {} : { 'x-api-key': API_KEY.secret };
+      try {
+        await (await fetch(`http://127.0.0.1:${port}/v1/faces/detect`, { method: 'POST', headers, body: form })).arrayBuffer();
+      } catch {
+        // the service is stopping
+      }
+      await sleep(200);
+    }
+  }
 
   async function waitForService(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -135,6 +154,7 @@ describeIfReady('the real service scraped by Prometheus', () => {
       EXIT_WHEN_DONE: 'false',
       LOG_LEVEL: 'warn',
       PROCESSOR_ID: 'face-recognition-dashboard-it',
+      API_KEYS: `${API_KEY.id}:${API_KEY.secret}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '1',
@@ -142,16 +162,20 @@ describeIfReady('the real service scraped by Prometheus', () => {
     });
     service = new ServiceProcess(spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     await waitForService(240_000);
+    apiCaller = callApi();
     prometheus = await PrometheusServer.start({ targets: [`127.0.0.1:${port}`], scrapeIntervalSeconds: 1, ruleFiles: [ALERTS] });
     // Frames must have flowed across several scrapes so that every [1m] rate has increases.
     await prometheus.waitFor(
-      'min(count_over_time(face_recognition_requests_total[1m])) >= 5 and on() sum(increase(face_recognition_requests_total{status="published"}[1m])) > 0',
+      'min(count_over_time(face_recognition_requests_total[1m])) >= 5 and on() sum(increase(face_recognition_requests_total{status="published"}[1m])) > 0' +
+        ' and on() min(count_over_time(http_requests_total{route="/v1/faces/detect"}[1m])) >= 5 and on() sum(increase(http_requests_total{route="/v1/faces/detect",status="200"}[1m])) > 0',
       (samples) => samples.length > 0,
       120_000,
     );
   }, 600_000);
 
   afterAll(async () => {
+    callingApi = false;
+    await apiCaller;
     await service?.stop();
     await prometheus?.stop();
     await receiver?.stop();

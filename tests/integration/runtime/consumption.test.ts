@@ -13,6 +13,7 @@ import {
   type PushedFrame,
   type StreamEntry,
 } from '../../support/frames';
+import { expectFaceJson } from '../../support/face-json';
 import { loadPortraits } from '../../support/portraits';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
 import { ensureServiceBuilt, REPO_ROOT, ServiceProcess, stopAllServices } from '../../support/service-process';
@@ -71,24 +72,7 @@ function checkResultByHand(fields: Record<string, string>): void {
   const faces = JSON.parse(fields.faces as string) as Record<string, unknown>[];
   expect(Array.isArray(faces)).toBe(true);
   expect(faces).toHaveLength(Number(fields.faces_count));
-  for (const face of faces) {
-    expect(face.box).toEqual([expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)]);
-    expect(face.score).toEqual(expect.any(Number));
-    expect(face.score as number).toBeGreaterThanOrEqual(0);
-    expect(face.score as number).toBeLessThanOrEqual(1);
-    expect(face.landmarks).toHaveLength(5);
-    for (const point of face.landmarks as unknown[]) expect(point).toEqual([expect.any(Number), expect.any(Number)]);
-    expect(face.quality).toEqual(
-      expect.objectContaining({
-        passed: expect.any(Boolean),
-        reason: expect.stringMatching(/^(ok|too_small|too_blurry|extreme_pose)$/),
-        face_size: expect.any(Number),
-        sharpness: expect.any(Number),
-        yaw: expect.any(Number),
-        roll: expect.any(Number),
-      }),
-    );
-  }
+  for (const face of faces) expectFaceJson(face);
 }
 
 describe('service runtime: consumption and results', () => {

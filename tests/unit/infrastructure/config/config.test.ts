@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { CONFIG_SCHEMA, loadConfig, PACKAGE_ROOT } from '../../../../src/infrastructure/config/config';
 import { ConfigError } from '../../../../src/infrastructure/config/env-schema';
 
@@ -85,5 +87,31 @@ describe('loadConfig', () => {
   it('never echoes credentials of a malformed URL', () => {
     const [problem] = problemsOf({ REDIS_URL: 'redis//admin:hunter2@cache' });
     expect(problem).toBe("REDIS_URL: 'redis//***@cache' is not a URL");
+  });
+
+  it('reads API keys from API_KEYS and API_KEYS_FILE, and reports bad ones without their secrets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facerec-keys-'));
+    try {
+      const file = join(dir, 'keys');
+      writeFileSync(file, '# clients\nmobile:mobile-secret-0123456789\n');
+      const config = loadConfig({ API_KEYS: 'web:web-secret-0123456789', API_KEYS_FILE: file });
+      expect(config.API_KEYS).toEqual([{ id: 'web', secret: 'web-secret-0123456789' }]);
+      expect(config.API_KEYS_FILE).toEqual({ path: file, keys: [{ id: 'mobile', secret: 'mobile-secret-0123456789' }] });
+      const problems = problemsOf({ API_KEYS: 'web:tooshort', API_KEYS_FILE: join(dir, 'missing') });
+      expect(problems).toEqual([
+        "API_KEYS: key 'web': the secret must be 16 to 256 characters long",
+        `API_KEYS_FILE: cannot read ${join(dir, 'missing')}: ENOENT`,
+      ]);
+      expect(problems.join('\n')).not.toContain('tooshort');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has API limits that hold three 6 MB JPEGs (4K camera photos) in base64 and ten images per request by default', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ API_RATE_LIMIT: 600, API_MAX_IMAGES: 10, API_REQUEST_TIMEOUT_MS: 30_000, API_MAX_CONCURRENT: 4, API_MAX_QUEUED: 16 });
+    expect(config.API_BODY_LIMIT_BYTES).toBeGreaterThanOrEqual(Math.ceil((3 * 6_000_000 * 4) / 3));
+    expect(problemsOf({ API_MAX_CONCURRENT: '0' })).toEqual(['API_MAX_CONCURRENT: 0 is below the minimum 1']);
   });
 });
