@@ -90,6 +90,20 @@ describe('deployment files', () => {
       expect(result.faces).toHaveLength(Number(result.faces_count));
     }
   });
+  it('the start command stops gracefully on SIGINT (Ctrl-C on `node dist/main.js`): exit 0 after a drained stop', async () => {
+    const port = await findFreePort();
+    const { child, output, exit } = spawnStartCommand({ HTTP_PORT: String(port), LOG_LEVEL: 'info' });
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    while (!output.stderr.includes('"msg":"embedded input processed"') && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGINT');
+    const code = await exit;
+    clearTimeout(timer);
+    expect({ code, stderr: code === 0 ? '' : output.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(output.stderr).toContain('"reason":"SIGINT","msg":"shutting down"');
+    expect(output.stderr).toContain('"drained":true,"msg":"stopped"');
+  });
+
   it('stops cleanly, exit 0, when the reader of its results goes away (`npm start | head -n 1`)', async () => {
     const port = await findFreePort();
     // Enough passes over the samples that results are still flowing when the reader leaves.
