@@ -8,13 +8,20 @@ ARG RUNTIME_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# .npmrc skips onnxruntime-node's CUDA download; the environment variable wins over it.
+# skip (CPU image) or cuda12 (GPU image): onnxruntime-node's CUDA execution provider binaries.
 ARG ONNXRUNTIME_NODE_INSTALL=skip
-ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
-# Installs dependencies and provisions models/ and samples/ from the npm registry.
-RUN npm ci --no-audit --no-fund
+# Installs dependencies and provisions models/ and samples/ from the npm registry. No dependency
+# install script does anything here (adr/0002): npm >= 11.16 honours package.json's allowScripts
+# denials; npm 10 (the node:20 image's) runs onnxruntime-node's script, which the variable turns
+# into a no-op.
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+# GPU image: onnxruntime-node's own install script fetches the CUDA binaries (from NuGet, not npm),
+# run explicitly so that it does not depend on the npm version's install-script policy.
+RUN if [ "$ONNXRUNTIME_NODE_INSTALL" != skip ]; then \
+      ONNXRUNTIME_NODE_INSTALL="$ONNXRUNTIME_NODE_INSTALL" node node_modules/onnxruntime-node/script/install; \
+    fi
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
