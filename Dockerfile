@@ -8,17 +8,17 @@ ARG RUNTIME_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# The node:20 image ships npm 10, which ignores package.json's allowScripts (adr/0002): npm 11 it is.
+ARG NPM_VERSION=11.19.1
+RUN npm install -g "npm@${NPM_VERSION}" --no-audit --no-fund
 # skip (CPU image) or cuda12 (GPU image): onnxruntime-node's CUDA execution provider binaries.
 ARG ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
-# Installs dependencies and provisions models/ and samples/ from the npm registry. No dependency
-# install script does anything here (adr/0002): npm >= 11.16 honours package.json's allowScripts
-# denials; npm 10 (the node:20 image's) runs onnxruntime-node's script, which the variable turns
-# into a no-op.
-RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
-# GPU image: onnxruntime-node's own install script fetches the CUDA binaries (from NuGet, not npm),
-# run explicitly so that it does not depend on the npm version's install-script policy.
+# Installs dependencies and provisions models/ and samples/ from the npm registry; no dependency
+# install script runs (package.json allowScripts).
+RUN npm ci --no-audit --no-fund
+# GPU image: onnxruntime-node's own install script fetches the CUDA binaries (from NuGet, not npm).
 RUN if [ "$ONNXRUNTIME_NODE_INSTALL" != skip ]; then \
       ONNXRUNTIME_NODE_INSTALL="$ONNXRUNTIME_NODE_INSTALL" node node_modules/onnxruntime-node/script/install; \
     fi
