@@ -128,6 +128,15 @@ export interface HttpAnswer<T = Record<string, unknown>> {
   readonly body: T;
 }
 
+/** The promise's value, or null when it has not settled within `timeoutMs`. */
+async function withinMs<T>(promise: Promise<T>, timeoutMs: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((done) => (timer = setTimeout(() => done(null), timeoutMs)));
+  const result = await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
 /** Variables every test service gets unless the test overrides them. */
 const DEFAULT_ENV: Readonly<Record<string, string>> = {
   HTTP_HOST: '127.0.0.1',
@@ -245,21 +254,13 @@ export class ServiceProcess {
   }
 
   /** Waits for the child process itself to exit, at most `timeoutMs` (its output may stay open if something it started lives on). */
-  async waitForChildExit(timeoutMs: number): Promise<ExitStatus | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((done) => (timer = setTimeout(() => done(null), timeoutMs)));
-    const result = await Promise.race([this.childExitPromise, timeout]);
-    clearTimeout(timer);
-    return result;
+  waitForChildExit(timeoutMs: number): Promise<ExitStatus | null> {
+    return withinMs(this.childExitPromise, timeoutMs);
   }
 
   /** Waits for the exit, at most `timeoutMs`; null when it is still running then. */
-  async waitForExit(timeoutMs: number): Promise<ExitStatus | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((done) => (timer = setTimeout(() => done(null), timeoutMs)));
-    const result = await Promise.race([this.exitedPromise, timeout]);
-    clearTimeout(timer);
-    return result;
+  waitForExit(timeoutMs: number): Promise<ExitStatus | null> {
+    return withinMs(this.exitedPromise, timeoutMs);
   }
 
   /** Log lines with this message (exact) or matching the predicate. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { FakeOrchestrator } from '../../support/fake-orchestrator';
+import { useFakeOrchestrator } from '../../support/fake-orchestrator';
 import { pushFrame, pushFrames, queueState, runTag } from '../../support/frames';
 import { loadPortraits } from '../../support/portraits';
 import { useRuntimeRedis, waitForFrameResults } from '../../support/runtime-redis';
@@ -82,20 +82,12 @@ describe('`npm start` under signals', () => {
 
   describe('with Redis and the orchestrator', () => {
     const rt = useRuntimeRedis({ stopServicesAfterEach: true });
-    let fake: FakeOrchestrator;
-
-    beforeAll(async () => {
-      fake = await FakeOrchestrator.start();
-    });
-
-    afterAll(async () => {
-      await fake?.close();
-    });
+    const orchestrator = useFakeOrchestrator();
 
     it('SIGTERM to npm: unregisters, exits 0, and nothing keeps reading the queue', async () => {
       const processorId = `npmstart-${runTag()}`;
       const consumer = `npm-start-${runTag()}`;
-      const npmStart = await npmStartIn({ REDIS_URL: rt.redis.url, ORCHESTRATOR_URL: fake.url, PROCESSOR_ID: processorId, CONSUMER_NAME: consumer }, 'npm start (redis)');
+      const npmStart = await npmStartIn({ REDIS_URL: rt.redis.url, ORCHESTRATOR_URL: orchestrator.fake.url, PROCESSOR_ID: processorId, CONSUMER_NAME: consumer }, 'npm start (redis)');
       await npmStart.waitForLog('registered with the orchestrator', 240_000);
       const frames = await pushFrames(rt.client, processorId, loadPortraits(4), { prefix: `${processorId}-f`, count: 4 });
       expect(await waitForFrameResults(rt.client, frames, npmStart)).toEqual({ missing: [], duplicated: {}, once: frames.length });
@@ -103,8 +95,8 @@ describe('`npm start` under signals', () => {
       const exit = await stopThroughNpm(npmStart, 'SIGTERM', 'npm');
       expect({ exit, tail: exit?.code === 0 ? '' : npmStart.tail() }).toEqual({ exit: { code: 0, signal: null }, tail: '' });
       expect(npmStart.logsMatching('stopped')).toEqual([expect.objectContaining({ drained: true })]);
-      expect(fake.requestsTo('DELETE', `${PREFIX}/${processorId}`)).toHaveLength(1);
-      expect(fake.registration(processorId)).toBeUndefined();
+      expect(orchestrator.fake.requestsTo('DELETE', `${PREFIX}/${processorId}`)).toHaveLength(1);
+      expect(orchestrator.fake.registration(processorId)).toBeUndefined();
 
       // No connection of the consumer is left, and a frame queued now stays unread.
       const clients = (await rt.client.client('LIST')) as string;

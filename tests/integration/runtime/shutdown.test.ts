@@ -1,4 +1,4 @@
-import { FakeOrchestrator } from '../../support/fake-orchestrator';
+import { useFakeOrchestrator } from '../../support/fake-orchestrator';
 import { pushFrame, pushFrames, queueState, runTag, tallyResults } from '../../support/frames';
 import { loadPortraits } from '../../support/portraits';
 import { findFreePort } from '../../support/redis-server';
@@ -23,19 +23,11 @@ const SHUTDOWN_TIMEOUT_S = 60;
 
 describe('service runtime: shutdown time follows the work in flight', () => {
   const rt = useRuntimeRedis({ stopServicesAfterEach: true });
-  let fake: FakeOrchestrator;
-
-  beforeAll(async () => {
-    fake = await FakeOrchestrator.start();
-  });
-
-  afterAll(async () => {
-    await fake?.close();
-  });
+  const orchestrator = useFakeOrchestrator();
 
   it('Redis unreachable, nothing in flight: SIGTERM unregisters and exits 0 at once, not after SHUTDOWN_TIMEOUT_S', async () => {
     const processorId = `idle-outage-${runTag()}`;
-    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, ORCHESTRATOR_URL: fake.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(SHUTDOWN_TIMEOUT_S) });
+    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, ORCHESTRATOR_URL: orchestrator.fake.url, PROCESSOR_ID: processorId, SHUTDOWN_TIMEOUT_S: String(SHUTDOWN_TIMEOUT_S) });
     await service.waitForLog('registered with the orchestrator', 90_000);
     // A few frames first: the reader has been through a full cycle and is blocked waiting for more.
     const frames = await pushFrames(rt.client, processorId, loadPortraits(3), { prefix: `${processorId}-f`, count: 3 });
@@ -53,7 +45,7 @@ describe('service runtime: shutdown time follows the work in flight', () => {
       expect({ exit, tail: exit?.code === 0 ? '' : `${seconds} s\n${service.tail()}` }).toEqual({ exit: { code: 0, signal: null }, tail: '' });
       expect(service.logsMatching('stopped')).toEqual([expect.objectContaining({ drained: true })]);
       expect(service.logsMatching((l) => l.msg.startsWith('shutdown timeout'))).toEqual([]);
-      expect(fake.requestsTo('DELETE', `${PREFIX}/${processorId}`)).toHaveLength(1);
+      expect(orchestrator.fake.requestsTo('DELETE', `${PREFIX}/${processorId}`)).toHaveLength(1);
     } finally {
       await rt.redis.start();
     }
