@@ -8,13 +8,20 @@ ARG RUNTIME_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# .npmrc skips onnxruntime-node's CUDA download; the environment variable wins over it.
+# The node:20 image ships npm 10, which ignores package.json's allowScripts (adr/0002): npm 11 it is.
+ARG NPM_VERSION=11.19.1
+RUN npm install -g "npm@${NPM_VERSION}" --no-audit --no-fund
+# skip (CPU image) or cuda12 (GPU image): onnxruntime-node's CUDA execution provider binaries.
 ARG ONNXRUNTIME_NODE_INSTALL=skip
-ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
-# Installs dependencies and provisions models/ and samples/ from the npm registry.
+# Installs dependencies and provisions models/ and samples/ from the npm registry; no dependency
+# install script runs (package.json allowScripts).
 RUN npm ci --no-audit --no-fund
+# GPU image: onnxruntime-node's own install script fetches the CUDA binaries (from NuGet, not npm).
+RUN if [ "$ONNXRUNTIME_NODE_INSTALL" != skip ]; then \
+      ONNXRUNTIME_NODE_INSTALL="$ONNXRUNTIME_NODE_INSTALL" node node_modules/onnxruntime-node/script/install; \
+    fi
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund

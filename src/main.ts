@@ -324,12 +324,26 @@ function watchEmbeddedCompletion(transport: EmbeddedTransport, config: Config, l
   timer.unref();
 }
 
+/**
+ * Signals are handled from the first moment: as PID 1 of a container an
+ * unhandled SIGTERM is ignored, and under `npm start` a second copy of the
+ * signal may arrive (npm forwards what the terminal also sends to the whole
+ * process group), so a repeated signal joins the shutdown under way.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const service = await startService(config);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void service.stop(signal));
-  }
+  let service: RunningService | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (service) {
+      void service.stop(signal);
+      return;
+    }
+    // Still starting: no frame is taken from the queue (the very last step of start-up) and nothing is registered yet.
+    createLogger(config.LOG_LEVEL).info('signal during start-up; exiting', { signal });
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
+  service = await startService(config);
   await service.stopped;
 }
 

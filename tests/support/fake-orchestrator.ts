@@ -220,3 +220,23 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
+
+/**
+ * A FakeOrchestrator for the tests of a describe block: started before them,
+ * closed after them. Call it at the top of the block.
+ */
+export function useFakeOrchestrator(): { readonly fake: FakeOrchestrator } {
+  let fake: FakeOrchestrator | undefined;
+  beforeAll(async () => {
+    fake = await FakeOrchestrator.start();
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error('useFakeOrchestrator: the orchestrator runs only inside the describe block\'s tests');
+      return fake;
+    },
+  };
+}

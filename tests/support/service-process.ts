@@ -10,10 +10,16 @@
  *   await service.terminate();          // SIGTERM, SIGKILL after a grace period
  *   await stopAllServices();            // afterAll / afterEach: every child still alive
  *
- * Every child is killed when the test process exits, even after a failure.
+ *   // The way a user starts it, e.g. `npm start` in a scratch checkout (its own dist/):
+ *   const npmStart = await ServiceProcess.start(env, { command: ['npm', 'start'], cwd: scratchCheckout() });
+ *   npmStart.signal('SIGTERM');         // to npm, the process the user started
+ *   npmStart.groupAlive();              // false once no process of its group is left
+ *
+ * Every child (with its process group) is killed when the test process exits, even after a failure.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONFIG_SCHEMA } from '../../src/infrastructure/config/config';
 import { findFreePort } from './redis-server';
@@ -122,6 +128,15 @@ export interface HttpAnswer<T = Record<string, unknown>> {
   readonly body: T;
 }
 
+/** The promise's value, or null when it has not settled within `timeoutMs`. */
+async function withinMs<T>(promise: Promise<T>, timeoutMs: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((done) => (timer = setTimeout(() => done(null), timeoutMs)));
+  const result = await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
 /** Variables every test service gets unless the test overrides them. */
 const DEFAULT_ENV: Readonly<Record<string, string>> = {
   HTTP_HOST: '127.0.0.1',
@@ -137,8 +152,23 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const service of live) service.child.kill('SIGKILL');
+    for (const service of live) service.killGroup();
   });
+}
+
+/**
+ * A checkout of the repository in a temporary directory: package.json, .npmrc
+ * and the tsconfig files copied, src/, node_modules/, models/ and samples/
+ * linked. `npm start` there builds into its own dist/, so it never rewrites
+ * the dist/ that services of concurrent tests are loading.
+ */
+export function scratchCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'facerec-checkout-'));
+  for (const file of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json']) {
+    if (existsSync(join(REPO_ROOT, file))) copyFileSync(join(REPO_ROOT, file), join(dir, file));
+  }
+  for (const linked of ['src', 'node_modules', 'models', 'samples']) symlinkSync(join(REPO_ROOT, linked), join(dir, linked));
+  return dir;
 }
 
 /** The service as a child process. Start with ServiceProcess.start(). */
@@ -149,6 +179,8 @@ export class ServiceProcess {
   readonly otherOutput: string[] = [];
   private exitStatus: ExitStatus | null = null;
   private readonly exitedPromise: Promise<ExitStatus>;
+  /** The child's own exit ('exit'), which can come before 'close' when a process it started keeps its output open. */
+  private readonly childExitPromise: Promise<ExitStatus>;
   private partial = '';
 
   private constructor(
@@ -156,7 +188,9 @@ export class ServiceProcess {
     readonly httpPort: number,
     readonly env: Readonly<Record<string, string>>,
     readonly label: string,
+    private readonly ownGroup: boolean,
   ) {
+    this.childExitPromise = new Promise<ExitStatus>((done) => child.once('exit', (code, signal) => done({ code, signal })));
     this.exitedPromise = new Promise<ExitStatus>((done) => {
       // 'close', not 'exit': stdout and stderr are fully read by then, so no log line is missed.
       child.once('close', (code, signal) => {
@@ -174,19 +208,30 @@ export class ServiceProcess {
    * the service schema are removed from the inherited environment, then
    * DEFAULT_ENV, a free HTTP_PORT and `env` apply.
    */
-  static async start(env: Readonly<Record<string, string>>, options: { readonly label?: string } = {}): Promise<ServiceProcess> {
+  static async start(
+    env: Readonly<Record<string, string>>,
+    options: {
+      readonly label?: string;
+      /** The command line to run instead of `node dist/main.js` (e.g. ['npm', 'start']); it runs in a process group of its own. */
+      readonly command?: readonly string[];
+      readonly cwd?: string;
+    } = {},
+  ): Promise<ServiceProcess> {
     installExitHook();
     const inherited: NodeJS.ProcessEnv = { ...process.env };
     for (const name of Object.keys(CONFIG_SCHEMA)) delete inherited[name];
     for (const name of Object.keys(inherited)) if (name.startsWith('OTEL_')) delete inherited[name];
     const httpPort = env.HTTP_PORT !== undefined ? Number(env.HTTP_PORT) : await findFreePort();
     const fullEnv: Record<string, string> = { ...DEFAULT_ENV, HTTP_PORT: String(httpPort), ...env };
-    const child = spawn(process.execPath, [SERVICE_MAIN], {
-      cwd: REPO_ROOT,
+    const [file, ...args] = options.command ?? [process.execPath, SERVICE_MAIN];
+    const child = spawn(file as string, args, {
+      cwd: options.cwd ?? REPO_ROOT,
       env: { ...inherited, ...fullEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: whatever it starts can be found (and killed) with it.
+      detached: options.command !== undefined,
     });
-    const service = new ServiceProcess(child, httpPort, fullEnv, options.label ?? fullEnv.CONSUMER_NAME ?? fullEnv.PROCESSOR_ID ?? 'service');
+    const service = new ServiceProcess(child, httpPort, fullEnv, options.label ?? fullEnv.CONSUMER_NAME ?? fullEnv.PROCESSOR_ID ?? 'service', options.command !== undefined);
     live.add(service);
     return service;
   }
@@ -208,13 +253,14 @@ export class ServiceProcess {
     return this.exitedPromise;
   }
 
+  /** Waits for the child process itself to exit, at most `timeoutMs` (its output may stay open if something it started lives on). */
+  waitForChildExit(timeoutMs: number): Promise<ExitStatus | null> {
+    return withinMs(this.childExitPromise, timeoutMs);
+  }
+
   /** Waits for the exit, at most `timeoutMs`; null when it is still running then. */
-  async waitForExit(timeoutMs: number): Promise<ExitStatus | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((done) => (timer = setTimeout(() => done(null), timeoutMs)));
-    const result = await Promise.race([this.exitedPromise, timeout]);
-    clearTimeout(timer);
-    return result;
+  waitForExit(timeoutMs: number): Promise<ExitStatus | null> {
+    return withinMs(this.exitedPromise, timeoutMs);
   }
 
   /** Log lines with this message (exact) or matching the predicate. */
@@ -280,8 +326,32 @@ export class ServiceProcess {
 
   /** SIGKILL and wait for the exit. */
   async kill(): Promise<ExitStatus> {
-    this.signal('SIGKILL');
+    this.killGroup();
     return this.exitedPromise;
+  }
+
+  /** Whether a process of the child's process group is still running (only for a `command` started in a group of its own). */
+  groupAlive(): boolean {
+    if (!this.ownGroup || this.child.pid === undefined) return false;
+    try {
+      process.kill(-this.child.pid, 0);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      throw error;
+    }
+  }
+
+  /** SIGKILL to the child, and to its whole process group when it has one of its own. */
+  killGroup(): void {
+    if (this.ownGroup && this.child.pid !== undefined) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }
+    if (this.alive) this.child.kill('SIGKILL');
   }
 
   /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit status. */

@@ -35,5 +35,12 @@ export interface FrameQueue {
   deadLetter(delivery: FrameDelivery, failure: DeadLetter): Promise<void>;
   /** Entries delivered to the group but not yet acknowledged. */
   pendingCount(): Promise<number>;
+  /**
+   * Stops reading, for good. A read in progress returns promptly: a read that
+   * is only waiting (for entries, or for the queue to come back after an
+   * outage) returns []; one whose entries may already be delivered to this
+   * consumer may still return them, and they must be processed. Deliveries
+   * can still be dead-lettered (and acknowledged by the publisher) afterwards.
+   */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { FrameDelivery, FrameQueue } from '../ports/frame-queue';
 import type { ProcessorMetrics } from '../ports/frame-telemetry';
 import type { ProcessFrames } from '../use-cases/process-frames';
-import { describeError, sleep } from './async-helpers';
+import { createTrigger, describeError, sleepUnless, type Trigger } from './async-helpers';
 
 export interface ConsumerSettings {
   /** Frames in flight at most, across concurrent batches. */
@@ -49,6 +49,8 @@ export class FrameConsumer {
   private loop: Promise<void> | null = null;
   private claimTimer: NodeJS.Timeout | null = null;
   private capacityFreed: (() => void) | null = null;
+  /** Fired by stop(): cuts back-off waits short. */
+  private stopRequested: Trigger = createTrigger();
 
   constructor(
     private readonly queue: FrameQueue,
@@ -71,13 +73,14 @@ export class FrameConsumer {
   /** Creates the group (retrying while the queue is unreachable) and starts consuming. */
   async start(): Promise<void> {
     this.running = true;
+    this.stopRequested = createTrigger();
     for (let attempt = 0; this.running; attempt += 1) {
       try {
         await this.queue.ensureGroup();
         break;
       } catch (error) {
         this.logger.warn('cannot create consumer group yet; retrying', { stream: this.queue.stream, error: describeError(error) });
-        await sleep(Math.min(5000, 100 * 2 ** attempt));
+        await sleepUnless(Math.min(5000, 100 * 2 ** attempt), this.stopRequested.fired);
       }
     }
     // Frames a crashed predecessor left pending are taken over first.
@@ -87,22 +90,30 @@ export class FrameConsumer {
     this.loop = this.consume();
   }
 
-  /** Stops reading, waits for in-flight batches up to `timeoutMs`; returns whether everything drained. */
+  /**
+   * Stops reading and waits for the frames in flight, at most `timeoutMs`;
+   * returns whether everything drained. The wait depends on the work in
+   * flight, not on the timeout: closing the queue ends a read that waits out
+   * an outage at once, so with nothing in flight stop() returns promptly.
+   */
   async stop(timeoutMs: number): Promise<boolean> {
     this.running = false;
+    this.stopRequested.fire();
     if (this.claimTimer) clearInterval(this.claimTimer);
     this.capacityFreed?.();
-    // The loop may be stuck in a read while the queue is unreachable (the blocking
-    // connection waits outages out): waiting for it counts against the timeout too.
     const drained = (async () => {
+      // A read on a healthy queue still completes (within blockMs) and its frames join the drain.
+      await this.queue.close();
       await this.loop;
       await Promise.all([...this.batches]);
       return true;
     })();
-    const timedOut = sleep(timeoutMs).then(() => false);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const result = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
     if (!result) {
-      this.logger.warn('shutdown timeout: unfinished frames stay pending and will be redelivered', { inflight: this.inflight, readerStuck: this.inflight === 0 });
+      this.logger.warn('shutdown timeout: unfinished frames stay pending and will be redelivered', { inflight: this.inflight });
     }
     return result;
   }
@@ -124,7 +135,7 @@ export class FrameConsumer {
         this.errorsTotal += 1;
         const delay = Math.min(5000, 100 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
         this.logger.warn('reading the frame queue failed; backing off', { stream: this.queue.stream, error: describeError(error), delayMs: Math.round(delay) });
-        await sleep(delay);
+        await sleepUnless(delay, this.stopRequested.fired);
       }
     }
   }
@@ -153,7 +164,8 @@ export class FrameConsumer {
       // A batch slower than claimIdleMs is still ours: processing it twice would publish a duplicate
       // attempt and, past MAX_ATTEMPTS, dead-letter a frame that does get a result.
       const reclaimed = claimed.filter((delivery) => !this.inflightIds.has(delivery.entryId));
-      if (reclaimed.length > 0) {
+      // Stopped meanwhile: the claimed entries stay pending and are reclaimed by a running consumer.
+      if (reclaimed.length > 0 && this.running) {
         this.logger.info('reclaimed frames idle on other consumers', { count: reclaimed.length });
         this.dispatch(reclaimed);
       }

@@ -1,6 +1,6 @@
 import type { Orchestrator, ProcessorRegistration } from '../ports/orchestrator';
 import type { ConsumerLogger } from './frame-consumer';
-import { describeError, sleep } from './async-helpers';
+import { createTrigger, describeError, sleep, sleepUnless, type Trigger } from './async-helpers';
 
 export interface LifecycleSettings {
   readonly heartbeatIntervalMs: number;
@@ -27,6 +27,8 @@ export class ProcessorLifecycle {
   private stopped = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private registering: Promise<void> | null = null;
+  /** Fired by stop(): cuts the registration back-off short. */
+  private stopRequested: Trigger = createTrigger();
 
   constructor(
     private readonly orchestrator: Orchestrator,
@@ -42,6 +44,7 @@ export class ProcessorLifecycle {
   /** Starts registration and heartbeats; returns at once. */
   start(): void {
     this.stopped = false;
+    this.stopRequested = createTrigger();
     this.ensureRegistered();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.settings.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
@@ -52,9 +55,17 @@ export class ProcessorLifecycle {
     while (!this.registered && !this.stopped) await (this.registering ?? sleep(50));
   }
 
+  /**
+   * Stops heartbeats and registration attempts and unregisters. A
+   * registration request already sent may still succeed: it is waited for
+   * (bounded by the orchestrator client's request timeout) so that it is
+   * undone here rather than left behind.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopRequested.fire();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.registering;
     if (!this.registered) return;
     try {
       await this.orchestrator.unregister(this.registration.id);
@@ -85,7 +96,7 @@ export class ProcessorLifecycle {
         this.reachable = false;
         const jittered = delay * (0.5 + Math.random() / 2);
         this.logger.warn('registration failed; retrying', { error: describeError(error), retryInMs: Math.round(jittered) });
-        await sleep(jittered);
+        await sleepUnless(jittered, this.stopRequested.fired);
         delay = Math.min(this.settings.maxBackoffMs, delay * 2);
       }
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { percentile } from '../telemetry/stage-timings';
 import { listImages } from '../files/list-images';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
@@ -23,6 +24,20 @@ interface Sent {
 
 const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
+interface LoadedImage {
+  readonly bytes: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The file and its dimensions (read from the header, nothing is decoded). */
+async function loadImage(path: string): Promise<LoadedImage> {
+  const bytes = await readFile(path);
+  const { width, height } = await sharp(bytes).metadata();
+  if (!width || !height) throw new UsageError(`cannot read the dimensions of ${path}`);
+  return { bytes, width, height };
+}
+
 /**
  * Plays the producer's role: stores JPEGs in Redis (claim check), XADDs frame
  * entries at a fixed rate to a processor queue (or to frames:metadata for the
@@ -40,7 +55,7 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
   const timeoutMs = positiveInteger(flags.timeout, 'timeout', 30) * 1000;
   const paths = await listImages(flags.images);
   if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
-  const images = await Promise.all(paths.slice(0, Math.min(paths.length, count)).map((p) => readFile(p)));
+  const images = await Promise.all(paths.slice(0, Math.min(paths.length, count)).map((p) => loadImage(p)));
 
   const producer = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen' });
   const reader = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen-results' });
@@ -76,17 +91,18 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
     const frameId = `loadgen-${runId}-${i}`;
     const imageKey = `frame:data:${frameId}`;
     const traceparent = `00-${randomHex(16)}-${randomHex(8)}-01`;
-    const image = images[i % images.length] as Buffer;
+    const image = images[i % images.length] as LoadedImage;
     sent.set(frameId, { sentAt: performance.now() });
     await producer
       .multi()
-      .set(imageKey, image, 'EX', 300)
+      .set(imageKey, image.bytes, 'EX', 300)
       .xadd(stream, 'MAXLEN', '~', '10000', '*',
         'frame_id', frameId,
         'camera_id', `loadgen-${i % 4}`,
         'timestamp', new Date().toISOString(),
-        'size_bytes', String(image.length),
-        'width', '', 'height', '',
+        'size_bytes', String(image.bytes.length),
+        // frame-buffer-v2 rejects a frame without positive dimensions (before routing it anywhere).
+        'width', String(image.width), 'height', String(image.height),
         'format', 'jpeg',
         'trace_context', JSON.stringify({ traceparent }),
         'metadata', JSON.stringify({ image_key: imageKey, detection_type: 'face_detection' }),

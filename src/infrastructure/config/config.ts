@@ -81,7 +81,7 @@ export const CONFIG_SCHEMA = {
   CLAIM_INTERVAL_MS: integerVar('How often to look for such entries.', 10_000, 100),
   PUBLISH_EMBEDDINGS: booleanVar('Add embeddings to published results (off by default: privacy).', false),
   PROCESSED_MARKER_TTL_S: integerVar('How long the per-frame "already published" marker lives.', 86_400, 1),
-  SHUTDOWN_TIMEOUT_S: numberVar('Longest drain of in-flight frames on SIGTERM.', 20, { min: 0, max: 3600 }),
+  SHUTDOWN_TIMEOUT_S: numberVar('Longest wait for frames in flight on SIGTERM/SIGINT (with none in flight the service exits at once).', 20, { min: 0, max: 3600 }),
 
   // Embedded mode
   INPUT_DIR: stringVar('Embedded mode: folder of images to process.', resolve(PACKAGE_ROOT, 'samples')),

@@ -21,6 +21,8 @@ export class FolderFrameQueue implements FrameQueue {
   /** Delivered, not yet acknowledged: the delivery and when it was handed out. */
   private readonly unacknowledged = new Map<string, { delivery: FrameDelivery; deliveredAt: number }>();
   private closed = false;
+  /** Ends the wait of a read on exhausted input (close() calls it). */
+  private wakeReader: (() => void) | null = null;
 
   constructor(private readonly settings: FolderQueueSettings) {
     this.total = settings.files.length * settings.passes;
@@ -34,8 +36,17 @@ export class FolderFrameQueue implements FrameQueue {
   async ensureGroup(): Promise<void> {}
 
   async read(count: number, blockMs: number): Promise<FrameDelivery[]> {
-    if (this.next >= this.total || this.closed) {
-      await new Promise((resolve) => setTimeout(resolve, blockMs));
+    if (this.closed) return [];
+    if (this.next >= this.total) {
+      // Nothing left: block like a queue read, until blockMs runs out or close().
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, blockMs);
+        this.wakeReader = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeReader = null;
       return [];
     }
     const deliveries: FrameDelivery[] = [];
@@ -89,5 +100,6 @@ export class FolderFrameQueue implements FrameQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wakeReader?.();
   }
 }

@@ -145,9 +145,18 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCli
   return client;
 }
 
-/** Closes gracefully (QUIT, pending replies first) and falls back to a hard disconnect after `timeoutMs`. */
+/**
+ * Closes gracefully (QUIT, pending replies first) and falls back to a hard
+ * disconnect after `timeoutMs`. A connection that is down is disconnected at
+ * once: QUIT would only wait in the offline queue for a Redis that may not
+ * come back.
+ */
 export async function closeRedisConnection(client: RedisClient, timeoutMs = 2000): Promise<void> {
   if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
   let timer: NodeJS.Timeout | undefined;
   const quit = client.quit().then(
     () => undefined,

@@ -30,6 +30,9 @@ export interface RedisFrameQueueOptions {
   readonly cluster?: boolean;
 }
 
+/** How long close() waits past a live read's BLOCK time for its reply. */
+const READ_REPLY_GRACE_MS = 500;
+
 /** At most this many XAUTOCLAIM round trips per reclaim() call. */
 const MAX_CLAIM_ROUNDS = 16;
 /** Ids per XACK/XDEL script call. */
@@ -55,6 +58,11 @@ export class RedisFrameQueue implements FrameQueue {
   private readonly deadLetterScript: ScriptRunner;
   private readonly ackDeleteScript: ScriptRunner;
   private closed = false;
+  /** The read in progress: settles with it (never rejects); `endsBy` is when its BLOCK runs out (0 = never). */
+  private reading: { readonly settled: Promise<void>; readonly endsBy: number } | null = null;
+  /** Resolved by close(): a read still waiting then returns []. */
+  private abortReads: () => void = () => undefined;
+  private readonly readsAborted = new Promise<null>((resolve) => (this.abortReads = () => resolve(null)));
 
   constructor(
     private readonly reader: RedisClient,
@@ -94,6 +102,22 @@ export class RedisFrameQueue implements FrameQueue {
    */
   async read(count: number, blockMs: number): Promise<FrameDelivery[]> {
     if (this.closed) return [];
+    const command = this.readNew(count, blockMs);
+    const settled = command.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reading = { settled, endsBy: blockMs > 0 ? Date.now() + blockMs : 0 };
+    try {
+      // ioredis keeps a command queued while it reconnects, and its disconnect() does not
+      // reject it then: only this race lets close() end a read that waits out an outage.
+      return (await Promise.race([command, this.readsAborted])) ?? [];
+    } finally {
+      if (this.reading?.settled === settled) this.reading = null;
+    }
+  }
+
+  private async readNew(count: number, blockMs: number): Promise<FrameDelivery[]> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const reply: unknown = await this.reader.xreadgroupBuffer(
@@ -189,13 +213,26 @@ export class RedisFrameQueue implements FrameQueue {
   }
 
   /**
-   * Stops reading: a blocked XREADGROUP is cut short (read() then returns []).
-   * Disconnects the reader connection; the commands connection stays open for
-   * in-flight publications and is closed by its owner.
+   * Stops reading, then disconnects the reader connection; the commands
+   * connection stays open for in-flight publications and is closed by its
+   * owner. A read in progress on a live connection is let finish (it ends
+   * within its BLOCK time, and entries Redis hands over meanwhile are
+   * returned): cutting it short could leave entries already delivered to this
+   * consumer pending until someone reclaims them. A read waiting for the
+   * connection to come back, or blocking forever (BLOCK 0), has nothing to
+   * lose: it returns [] at once.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const reading = this.reading;
+    if (reading && reading.endsBy > 0 && this.reader.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, reading.endsBy - Date.now()) + READ_REPLY_GRACE_MS)));
+      await Promise.race([reading.settled, giveUp]);
+      clearTimeout(timer);
+    }
+    this.abortReads();
     this.reader.disconnect();
   }
 

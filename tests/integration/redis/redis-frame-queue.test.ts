@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisFrameQueue, type RedisFrameQueueOptions } from '../../../src/infrastructure/redis/redis-frame-queue';
-import { connect, closeAll, entries, flat, frameFields, waitFor, useFlushedRedis } from './redis-test-kit';
+import { connect, closeAll, entries, flat, frameFields, sleep, waitFor, useFlushedRedis } from './redis-test-kit';
 
 const STREAM = 'frames:ready:proc-1';
 const GROUP = 'face-recognition';
@@ -180,10 +180,29 @@ describe('RedisFrameQueue on a real redis-server', () => {
     await expect(queue.reclaim(0, 10)).resolves.toEqual([]);
   });
 
-  it('close() cuts a blocked read short: it resolves to []', async () => {
+  it('close() lets a read in progress on a live connection finish: an entry arriving meanwhile is returned, not stranded', async () => {
     const queue = newQueue('c1');
     await queue.ensureGroup();
-    const pending = queue.read(5, 60_000);
+    const reading = queue.read(5, 20_000);
+    await waitFor(async () => ((await db.admin.client('LIST')) as string).includes('cmd=xreadgroup'), 10_000, 'the reader to block');
+    let closed = false;
+    const closing = queue.close().then(() => (closed = true));
+    // Well inside the read's BLOCK time: the read is still open, on its connection, when the entry comes.
+    await sleep(500);
+    expect(closed).toBe(false);
+    await db.admin.xadd(STREAM, '*', ...flat(frameFields('late')));
+    expect((await reading).map((d) => d.fields.frame_id)).toEqual(['late']);
+    await closing;
+    expect(closed).toBe(true);
+    // Delivered to this consumer: the caller processes it (pending until acknowledged).
+    expect(((await db.admin.xpending(STREAM, GROUP)) as unknown[])[0]).toBe(1);
+    await expect(queue.read(5, 10)).resolves.toEqual([]);
+  });
+
+  it('close() cuts a read that blocks forever (BLOCK 0) short: it resolves to []', async () => {
+    const queue = newQueue('c1');
+    await queue.ensureGroup();
+    const pending = queue.read(5, 0);
     await waitFor(async () => ((await db.admin.client('LIST')) as string).includes('cmd=xreadgroup'), 10_000, 'the reader to block');
     await queue.close();
     await expect(pending).resolves.toEqual([]);

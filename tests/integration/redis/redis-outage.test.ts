@@ -85,6 +85,18 @@ describe('Redis outages', () => {
       await expect(readUntil(queue, 'after-outage')).resolves.toMatchObject({ deliveryCount: 1 });
     });
 
+    it('close() ends a read that waits out an outage at once: it resolves to [] (ioredis alone would keep it queued)', async () => {
+      await server.kill();
+      try {
+        await waitFor(() => reader.status === 'reconnecting' || reader.status === 'connecting', 10_000, 'the reader to notice');
+        const waiting = queue.read(10, 1000);
+        await queue.close();
+        await expect(waiting).resolves.toEqual([]);
+      } finally {
+        await server.start();
+      }
+    });
+
     it('a publication during an outage fails with DependencyUnavailable (the entry stays pending), and succeeds after it', async () => {
       const impatient = createRedisConnection({ url: server.url, role: 'commands', connectionName: 'test:impatient', maxRetriesPerRequest: 1 }) as Redis;
       try {
