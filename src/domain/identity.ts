@@ -13,9 +13,24 @@ export type IdentityMatch =
   | { readonly status: 'unknown'; readonly bestSimilarity: number | null };
 
 /**
- * Closed-set match with an open-set threshold: the identity whose closest
- * reference embedding is most similar wins if that similarity reaches the
- * threshold; otherwise the face is unknown.
+ * The score of a person for a probe: the similarity of their closest
+ * reference embedding (null without references). Both the service's match
+ * and the identification evaluation (facerec eval identify) rank people by
+ * it.
+ */
+export function identityScore(probe: Embedding, identity: EnrolledIdentity): number | null {
+  let best: number | null = null;
+  for (const reference of identity.embeddings) {
+    const similarity = cosineSimilarity(probe, reference);
+    if (best === null || similarity > best) best = similarity;
+  }
+  return best;
+}
+
+/**
+ * Closed-set match with an open-set threshold: the identity with the highest
+ * identityScore wins if it reaches the threshold; otherwise the face is
+ * unknown.
  */
 export function matchIdentity(
   probe: Embedding,
@@ -24,10 +39,8 @@ export function matchIdentity(
 ): IdentityMatch {
   let best: { identity: EnrolledIdentity; similarity: number } | null = null;
   for (const identity of gallery) {
-    for (const reference of identity.embeddings) {
-      const similarity = cosineSimilarity(probe, reference);
-      if (best === null || similarity > best.similarity) best = { identity, similarity };
-    }
+    const similarity = identityScore(probe, identity);
+    if (similarity !== null && (best === null || similarity > best.similarity)) best = { identity, similarity };
   }
   if (best !== null && best.similarity >= threshold) {
     return { status: 'known', identityId: best.identity.id, name: best.identity.name, similarity: best.similarity };

@@ -1,5 +1,5 @@
 import { l2Normalise } from '../../../src/domain/embedding';
-import { type EnrolledIdentity, matchIdentity, verify } from '../../../src/domain/identity';
+import { type EnrolledIdentity, identityScore, matchIdentity, verify } from '../../../src/domain/identity';
 
 /** A unit vector at `degrees` in the plane: the cosine of two such vectors is the cosine of their angle. */
 const at = (degrees: number): Float32Array => {
@@ -12,6 +12,17 @@ const gallery: EnrolledIdentity[] = [
   { id: 'p2', name: 'Grace', embeddings: [at(90)] },
   { id: 'p3', name: 'Edsger', embeddings: [at(178), at(120)] },
 ];
+
+describe('identityScore', () => {
+  it('is the similarity of the closest reference', () => {
+    expect(identityScore(at(130), gallery[2]!)).toBeCloseTo(Math.cos((10 * Math.PI) / 180), 6);
+    expect(identityScore(at(170), gallery[2]!)).toBeCloseTo(Math.cos((8 * Math.PI) / 180), 6);
+  });
+
+  it('is null for an identity without references', () => {
+    expect(identityScore(at(0), { id: 'x', name: 'Nobody', embeddings: [] })).toBeNull();
+  });
+});
 
 describe('matchIdentity', () => {
   it('returns the identity whose closest reference is most similar when it reaches the threshold', () => {
@@ -41,6 +52,18 @@ describe('matchIdentity', () => {
 
   it('is unknown with no best similarity for an empty gallery', () => {
     expect(matchIdentity(at(0), [], 0.3)).toEqual({ status: 'unknown', bestSimilarity: null });
+  });
+
+  it('skips an identity without references', () => {
+    expect(matchIdentity(at(92), [{ id: 'x', name: 'Nobody', embeddings: [] }, ...gallery], 0.5)).toMatchObject({ status: 'known', identityId: 'p2' });
+  });
+
+  it('gives a tie to the identity enrolled first', () => {
+    const twins: EnrolledIdentity[] = [
+      { id: 'a', name: 'A', embeddings: [at(0)] },
+      { id: 'b', name: 'B', embeddings: [at(0)] },
+    ];
+    expect(matchIdentity(at(5), twins, 0.5)).toMatchObject({ identityId: 'a' });
   });
 
   it('is unknown with no best similarity when identities have no references', () => {

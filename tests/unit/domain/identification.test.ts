@@ -1,0 +1,119 @@
+import { cosineSimilarity, l2Normalise } from '../../../src/domain/embedding';
+import { errorRatesAt } from '../../../src/domain/error-rates';
+import { centroidTemplates, openSetTrials, rankIdentificationRate, searchGallery, type SearchOutcome } from '../../../src/domain/identification';
+import type { EnrolledIdentity } from '../../../src/domain/identity';
+import { proportion } from '../../../src/domain/proportion';
+
+/** A unit vector at `degrees` in the plane: the cosine of two such vectors is the cosine of their angle. */
+const at = (degrees: number): Float32Array => {
+  const r = (degrees * Math.PI) / 180;
+  return l2Normalise([Math.cos(r), Math.sin(r)]);
+};
+const cos = (degrees: number): number => Math.cos((degrees * Math.PI) / 180);
+
+const gallery: EnrolledIdentity[] = [
+  { id: 'ada', name: 'Ada', embeddings: [at(0), at(20)] },
+  { id: 'grace', name: 'Grace', embeddings: [at(90)] },
+  { id: 'alan', name: 'Alan', embeddings: [at(180), at(140)] },
+  { id: 'nobody', name: 'Nobody', embeddings: [] },
+];
+
+const search = (outcome: Partial<SearchOutcome>): SearchOutcome => ({ mated: true, topScore: null, mateRank: null, mateScore: null, ...outcome });
+
+describe('searchGallery', () => {
+  it('ranks the mate by its closest reference among the identities', () => {
+    const outcome = searchGallery(at(25), gallery, 'ada');
+    expect(outcome.mated).toBe(true);
+    expect(outcome.mateRank).toBe(1);
+    expect(outcome.mateScore).toBeCloseTo(cos(5), 6); // Ada's 20° reference, not her 0°
+    expect(outcome.topScore).toBe(outcome.mateScore);
+  });
+
+  it('places a mate behind every identity that scores higher', () => {
+    // 100°: Grace at 10°, Alan at 40°, Ada at 80°.
+    const outcome = searchGallery(at(100), gallery, 'ada');
+    expect(outcome.mateRank).toBe(3);
+    expect(outcome.mateScore).toBeCloseTo(cos(80), 6);
+    expect(outcome.topScore).toBeCloseTo(cos(10), 6);
+  });
+
+  it('counts a tie against the mate', () => {
+    // Two people enrolled with the same photo score alike for every probe.
+    const tied: EnrolledIdentity[] = [
+      { id: 'ada', name: 'Ada', embeddings: [at(0)] },
+      { id: 'grace', name: 'Grace', embeddings: [at(0)] },
+    ];
+    expect(searchGallery(at(30), tied, 'ada').mateRank).toBe(2);
+    expect(searchGallery(at(30), tied, 'grace').mateRank).toBe(2);
+  });
+
+  it('has a top score but no mate for a non-mated search', () => {
+    const outcome = searchGallery(at(95), gallery, null);
+    expect(outcome).toEqual({ mated: false, topScore: expect.any(Number), mateRank: null, mateScore: null });
+    expect(outcome.topScore).toBeCloseTo(cos(5), 6);
+  });
+
+  it('has no mate rank when the mate has no template, and skips identities without references', () => {
+    const outcome = searchGallery(at(0), gallery, 'nobody');
+    expect(outcome).toMatchObject({ mated: true, mateRank: null, mateScore: null, topScore: 1 });
+    expect(searchGallery(at(0), gallery, 'someone-not-enrolled').mateRank).toBeNull();
+  });
+
+  it('returns no candidate for a probe without a usable face', () => {
+    expect(searchGallery(null, gallery, 'ada')).toEqual({ mated: true, topScore: null, mateRank: null, mateScore: null });
+    expect(searchGallery(null, gallery, null)).toEqual({ mated: false, topScore: null, mateRank: null, mateScore: null });
+  });
+
+  it('returns no candidate from an empty gallery', () => {
+    expect(searchGallery(at(0), [], null)).toEqual({ mated: false, topScore: null, mateRank: null, mateScore: null });
+  });
+});
+
+describe('rankIdentificationRate', () => {
+  const searches = [
+    search({ mateRank: 1 }),
+    search({ mateRank: 2 }),
+    search({ mateRank: 6 }),
+    search({ mateRank: null }), // failure to acquire
+    search({ mated: false, topScore: 0.9 }),
+  ];
+
+  it('is the share of mated searches with the mate within the first k, failures to acquire counted as misses', () => {
+    expect(rankIdentificationRate(searches, 1)).toEqual(proportion(1, 4));
+    expect(rankIdentificationRate(searches, 5)).toEqual(proportion(2, 4));
+    expect(rankIdentificationRate(searches, 6)).toEqual(proportion(3, 4));
+  });
+});
+
+describe('openSetTrials', () => {
+  const searches = [
+    search({ mateRank: 1, mateScore: 0.8, topScore: 0.8 }),
+    search({ mateRank: 1, mateScore: 0.4, topScore: 0.4 }),
+    search({ mateRank: 2, mateScore: 0.7, topScore: 0.9 }), // another person wins: a miss at every threshold
+    search({}), // failure to acquire
+    search({ mated: false, topScore: 0.5 }),
+    search({ mated: false, topScore: null }),
+  ];
+
+  it('scores a mated search by its mate only when the mate is at rank 1, a non-mated one by its top score', () => {
+    expect(openSetTrials(searches)).toEqual({ genuine: [0.8, 0.4, null, null], impostor: [0.5, null] });
+  });
+
+  it('gives FNIR and FPIR as NIST defines them', () => {
+    const rates = errorRatesAt(openSetTrials(searches), 0.45);
+    expect(rates.falseNegative).toEqual(proportion(3, 4)); // 0.4 below T, rank 2, no face
+    expect(rates.falsePositive).toEqual(proportion(1, 2));
+  });
+});
+
+describe('centroidTemplates', () => {
+  it('replaces the references of each identity by their normalised mean', () => {
+    const centroids = centroidTemplates(gallery);
+    expect(centroids.map((i) => i.embeddings.length)).toEqual([1, 1, 1, 0]);
+    expect(cosineSimilarity(centroids[0]!.embeddings[0]!, at(10))).toBeCloseTo(1, 6);
+    expect(cosineSimilarity(centroids[2]!.embeddings[0]!, at(160))).toBeCloseTo(1, 6);
+    expect(centroids[1]).toMatchObject({ id: 'grace', name: 'Grace' });
+    // The gallery itself is left alone.
+    expect(gallery[0]!.embeddings).toHaveLength(2);
+  });
+});
