@@ -1,6 +1,6 @@
-import { fuseEmbeddings, type Embedding } from './embedding';
+import type { Embedding } from './embedding';
 import type { Score, TrialScores } from './error-rates';
-import { identityScore, type EnrolledIdentity } from './identity';
+import { identityScore, type EnrolledIdentity, type IdentityScoring } from './identity';
 import { proportion, type Proportion } from './proportion';
 
 /**
@@ -12,6 +12,8 @@ export interface SearchOutcome {
   readonly mated: boolean;
   /** The highest identity score; null when the probe gave no usable face (failure to acquire) or the gallery is empty. */
   readonly topScore: Score;
+  /** The identity with the top score (the first enrolled of those tied); null when topScore is. */
+  readonly topIdentityId: string | null;
   /**
    * Rank of the mate among the gallery's identities, 1 = best. Ties count
    * against the mate: rank = 1 + the other identities scoring at least as
@@ -21,22 +23,34 @@ export interface SearchOutcome {
   readonly mateScore: Score;
 }
 
-/** Scores every identity of the gallery with identityScore, the service's rule, and places the mate (`mateId`, null for a non-mated search). */
-export function searchGallery(probe: Embedding | null, gallery: readonly EnrolledIdentity[], mateId: string | null): SearchOutcome {
+/**
+ * Scores every identity of the gallery — by default with identityScore, the
+ * service's rule — and places the mate (`mateId`, null for a non-mated search).
+ */
+export function searchGallery(
+  probe: Embedding | null,
+  gallery: readonly EnrolledIdentity[],
+  mateId: string | null,
+  score: IdentityScoring = identityScore,
+): SearchOutcome {
   const mated = mateId !== null;
-  if (probe === null) return { mated, topScore: null, mateRank: null, mateScore: null };
+  if (probe === null) return { mated, topScore: null, topIdentityId: null, mateRank: null, mateScore: null };
   let topScore: number | null = null;
+  let topIdentityId: string | null = null;
   let mateScore: number | null = null;
   const otherScores: number[] = [];
   for (const identity of gallery) {
-    const score = identityScore(probe, identity);
-    if (score === null) continue;
-    if (topScore === null || score > topScore) topScore = score;
-    if (identity.id === mateId) mateScore = score;
-    else otherScores.push(score);
+    const similarity = score(probe, identity);
+    if (similarity === null) continue;
+    if (topScore === null || similarity > topScore) {
+      topScore = similarity;
+      topIdentityId = identity.id;
+    }
+    if (identity.id === mateId) mateScore = similarity;
+    else otherScores.push(similarity);
   }
   const mateRank = mateScore === null ? null : 1 + otherScores.filter((s) => s >= (mateScore as number)).length;
-  return { mated, topScore, mateRank, mateScore };
+  return { mated, topScore, topIdentityId, mateRank, mateScore };
 }
 
 /**
@@ -61,13 +75,4 @@ export function openSetTrials(searches: readonly SearchOutcome[]): TrialScores {
     genuine: searches.filter((s) => s.mated).map((s) => (s.mateRank === 1 ? s.mateScore : null)),
     impostor: searches.filter((s) => !s.mated).map((s) => s.topScore),
   };
-}
-
-/**
- * The gallery with each identity's references replaced by one template,
- * their normalised mean (the centroid): the alternative to the service's
- * closest-reference score, for comparison.
- */
-export function centroidTemplates(gallery: readonly EnrolledIdentity[]): EnrolledIdentity[] {
-  return gallery.map((identity) => (identity.embeddings.length === 0 ? identity : { ...identity, embeddings: [fuseEmbeddings(identity.embeddings)] }));
 }

@@ -1,5 +1,5 @@
 import type { Embedding } from '../../domain/embedding';
-import type { EnrolledIdentity } from '../../domain/identity';
+import { enrolIdentity, type EnrolledIdentity } from '../../domain/identity';
 import type { AnalyzeFaces } from './analyze-faces';
 import { photoSubject } from './photo-subject';
 
@@ -31,7 +31,7 @@ export class EnrollIdentities {
         if ('embedding' in subject) embeddings.push(subject.embedding);
         else rejected.push({ id: request.id, photo, reason: subject.rejected });
       });
-      if (embeddings.length > 0) identities.push({ id: request.id, name: request.name, embeddings });
+      if (embeddings.length > 0) identities.push(enrolIdentity(request.id, request.name, embeddings));
     }
     return { identities, rejected };
   }

@@ -10,8 +10,8 @@ import {
   type TrialScores,
 } from '../../domain/error-rates';
 import type { AnalyzedFace } from '../../domain/face';
-import { centroidTemplates, openSetTrials, rankIdentificationRate, searchGallery, type SearchOutcome } from '../../domain/identification';
-import type { EnrolledIdentity } from '../../domain/identity';
+import { openSetTrials, rankIdentificationRate, searchGallery, type SearchOutcome } from '../../domain/identification';
+import { closestReferenceScore, enrolIdentity, identityScore, type EnrolledIdentity, type IdentityScoring } from '../../domain/identity';
 import type { Proportion } from '../../domain/proportion';
 import { assessQuality, type QualityPolicy } from '../../domain/quality';
 import type { IdentificationDataset } from '../ports/identification-dataset';
@@ -38,6 +38,19 @@ export interface ImageFailure {
   readonly reason: string;
 }
 
+/** A search result worth looking at: who the probe photo was taken for. */
+export interface ReturnedIdentity {
+  readonly image: string;
+  /** The identity with the top score. */
+  readonly returned: string;
+  readonly score: number;
+  /** For a mated probe, its mate's score. */
+  readonly mateScore?: number;
+}
+
+/** How many of the highest non-mated scores the report lists: those the FPIR 0.1 % threshold of ~7,000 searches rests on. */
+export const HIGHEST_NON_MATED_LISTED = 10;
+
 export interface IdentificationFigures {
   readonly rank1: Proportion;
   readonly rank5: Proportion;
@@ -46,6 +59,10 @@ export interface IdentificationFigures {
   readonly atMatchThreshold: OperatingPoint;
   /** FPIR against FNIR over every threshold. */
   readonly det: readonly DetPoint[];
+  /** Mated probes with a usable face whose mate is not at rank 1. */
+  readonly misidentified: readonly ReturnedIdentity[];
+  /** The non-mated probes with the highest top scores, highest first. */
+  readonly highestNonMated: readonly ReturnedIdentity[];
 }
 
 export interface VerificationFigures {
@@ -72,10 +89,10 @@ export interface GateReport {
     readonly nonMated: readonly ImageFailure[];
     readonly pairImages: readonly ImageFailure[];
   };
-  /** With the service's rule: a person scores their closest reference (identityScore, as matchIdentity). */
+  /** With the service's rule (identityScore, as matchIdentity): a person scores the similarity to their template. */
   readonly identification: IdentificationFigures;
-  /** With each person's references averaged into one template, for comparison. */
-  readonly centroidIdentification: IdentificationFigures;
+  /** With a person scoring their closest reference instead, for comparison. */
+  readonly closestReferenceIdentification: IdentificationFigures;
   readonly verification: VerificationFigures;
 }
 
@@ -156,12 +173,12 @@ export class EvaluateIdentification {
         });
       const gallery: EnrolledIdentity[] = enrolment.flatMap(({ person, photos }) => {
         const embeddings = photos.flatMap((image) => subjectEmbedding(subjectOf(image)) ?? []);
-        return embeddings.length > 0 ? [{ id: person, name: person, embeddings }] : [];
+        return embeddings.length > 0 ? [enrolIdentity(person, person, embeddings)] : [];
       });
       const enrolled = new Set(gallery.map((identity) => identity.id));
       const embeddingOf = (image: string) => subjectEmbedding(subjectOf(image));
-      const figures = (templates: readonly EnrolledIdentity[]): IdentificationFigures =>
-        identificationFigures(searches.map((s) => searchGallery(embeddingOf(s.image), templates, s.mate)), options);
+      const figures = (score: IdentityScoring): IdentificationFigures =>
+        identificationFigures(searches, searches.map((s) => searchGallery(embeddingOf(s.image), gallery, s.mate, score)), options);
       return {
         enrolment: {
           people: enrolment.length,
@@ -174,8 +191,8 @@ export class EvaluateIdentification {
           nonMated: failuresAmong(searches.filter((s) => s.mate === null).map((s) => s.image)),
           pairImages: failuresAmong(pairImages),
         },
-        identification: figures(gallery),
-        centroidIdentification: figures(centroidTemplates(gallery)),
+        identification: figures(identityScore),
+        closestReferenceIdentification: figures(closestReferenceScore),
         verification: verificationFigures(pairTrials(pairs, embeddingOf), pairs.length, options),
       };
     };
@@ -193,14 +210,30 @@ export class EvaluateIdentification {
   }
 }
 
-function identificationFigures(searches: readonly SearchOutcome[], options: IdentificationOptions): IdentificationFigures {
-  const trials = openSetTrials(searches);
+function identificationFigures(searches: readonly Search[], outcomes: readonly SearchOutcome[], options: IdentificationOptions): IdentificationFigures {
+  const trials = openSetTrials(outcomes);
+  const returned = (i: number): ReturnedIdentity => {
+    const outcome = outcomes[i] as SearchOutcome;
+    return {
+      image: (searches[i] as Search).image,
+      returned: outcome.topIdentityId as string,
+      score: outcome.topScore as number,
+      ...(outcome.mateScore !== null ? { mateScore: outcome.mateScore } : {}),
+    };
+  };
+  const indices = outcomes.map((_, i) => i);
   return {
-    rank1: rankIdentificationRate(searches, 1),
-    rank5: rankIdentificationRate(searches, 5),
+    rank1: rankIdentificationRate(outcomes, 1),
+    rank5: rankIdentificationRate(outcomes, 5),
     atFpir: options.fpirTargets.map((target) => operatingPointAtFalsePositiveRate(trials, target)),
     atMatchThreshold: errorRatesAt(trials, options.matchThreshold),
     det: detCurve(trials),
+    misidentified: indices.filter((i) => outcomes[i]?.mateRank !== null && outcomes[i]?.mateRank !== 1).map(returned),
+    highestNonMated: indices
+      .filter((i) => !outcomes[i]?.mated && outcomes[i]?.topScore !== null)
+      .sort((a, b) => (outcomes[b]?.topScore as number) - (outcomes[a]?.topScore as number))
+      .slice(0, HIGHEST_NON_MATED_LISTED)
+      .map(returned),
   };
 }
 

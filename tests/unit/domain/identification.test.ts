@@ -1,7 +1,7 @@
-import { cosineSimilarity, l2Normalise } from '../../../src/domain/embedding';
+import { l2Normalise } from '../../../src/domain/embedding';
 import { errorRatesAt } from '../../../src/domain/error-rates';
-import { centroidTemplates, openSetTrials, rankIdentificationRate, searchGallery, type SearchOutcome } from '../../../src/domain/identification';
-import type { EnrolledIdentity } from '../../../src/domain/identity';
+import { openSetTrials, rankIdentificationRate, searchGallery, type SearchOutcome } from '../../../src/domain/identification';
+import { closestReferenceScore, enrolIdentity, type EnrolledIdentity } from '../../../src/domain/identity';
 import { proportion } from '../../../src/domain/proportion';
 
 /** A unit vector at `degrees` in the plane: the cosine of two such vectors is the cosine of their angle. */
@@ -11,61 +11,68 @@ const at = (degrees: number): Float32Array => {
 };
 const cos = (degrees: number): number => Math.cos((degrees * Math.PI) / 180);
 
+// Templates: Ada 10°, Grace 90°, Alan 160°, Nobody none.
 const gallery: EnrolledIdentity[] = [
-  { id: 'ada', name: 'Ada', embeddings: [at(0), at(20)] },
-  { id: 'grace', name: 'Grace', embeddings: [at(90)] },
-  { id: 'alan', name: 'Alan', embeddings: [at(180), at(140)] },
-  { id: 'nobody', name: 'Nobody', embeddings: [] },
+  enrolIdentity('ada', 'Ada', [at(0), at(20)]),
+  enrolIdentity('grace', 'Grace', [at(90)]),
+  enrolIdentity('alan', 'Alan', [at(180), at(140)]),
+  enrolIdentity('nobody', 'Nobody', []),
 ];
 
-const search = (outcome: Partial<SearchOutcome>): SearchOutcome => ({ mated: true, topScore: null, mateRank: null, mateScore: null, ...outcome });
+const search = (outcome: Partial<SearchOutcome>): SearchOutcome => ({ mated: true, topScore: null, topIdentityId: null, mateRank: null, mateScore: null, ...outcome });
 
 describe('searchGallery', () => {
-  it('ranks the mate by its closest reference among the identities', () => {
+  it("ranks the mate among the identities by the service's rule, the template", () => {
     const outcome = searchGallery(at(25), gallery, 'ada');
     expect(outcome.mated).toBe(true);
     expect(outcome.mateRank).toBe(1);
-    expect(outcome.mateScore).toBeCloseTo(cos(5), 6); // Ada's 20° reference, not her 0°
+    expect(outcome.mateScore).toBeCloseTo(cos(15), 6); // Ada's template at 10°
     expect(outcome.topScore).toBe(outcome.mateScore);
+    expect(outcome.topIdentityId).toBe('ada');
+  });
+
+  it('scores identities by another rule when given one', () => {
+    expect(searchGallery(at(25), gallery, 'ada', closestReferenceScore).mateScore).toBeCloseTo(cos(5), 6); // Ada's 20° reference
   });
 
   it('places a mate behind every identity that scores higher', () => {
-    // 100°: Grace at 10°, Alan at 40°, Ada at 80°.
+    // 100°: Grace 10° away, Alan 60°, Ada 90°.
     const outcome = searchGallery(at(100), gallery, 'ada');
     expect(outcome.mateRank).toBe(3);
-    expect(outcome.mateScore).toBeCloseTo(cos(80), 6);
+    expect(outcome.mateScore).toBeCloseTo(cos(90), 6);
     expect(outcome.topScore).toBeCloseTo(cos(10), 6);
+    expect(outcome.topIdentityId).toBe('grace');
   });
 
   it('counts a tie against the mate', () => {
     // Two people enrolled with the same photo score alike for every probe.
-    const tied: EnrolledIdentity[] = [
-      { id: 'ada', name: 'Ada', embeddings: [at(0)] },
-      { id: 'grace', name: 'Grace', embeddings: [at(0)] },
-    ];
+    const tied = [enrolIdentity('ada', 'Ada', [at(0)]), enrolIdentity('grace', 'Grace', [at(0)])];
     expect(searchGallery(at(30), tied, 'ada').mateRank).toBe(2);
     expect(searchGallery(at(30), tied, 'grace').mateRank).toBe(2);
+    // The top identity of a tie is the first enrolled, as matchIdentity returns it.
+    expect(searchGallery(at(30), tied, 'grace').topIdentityId).toBe('ada');
   });
 
   it('has a top score but no mate for a non-mated search', () => {
     const outcome = searchGallery(at(95), gallery, null);
-    expect(outcome).toEqual({ mated: false, topScore: expect.any(Number), mateRank: null, mateScore: null });
+    expect(outcome).toEqual({ mated: false, topScore: expect.any(Number), topIdentityId: 'grace', mateRank: null, mateScore: null });
     expect(outcome.topScore).toBeCloseTo(cos(5), 6);
   });
 
   it('has no mate rank when the mate has no template, and skips identities without references', () => {
-    const outcome = searchGallery(at(0), gallery, 'nobody');
-    expect(outcome).toMatchObject({ mated: true, mateRank: null, mateScore: null, topScore: 1 });
+    const outcome = searchGallery(at(10), gallery, 'nobody');
+    expect(outcome).toMatchObject({ mated: true, mateRank: null, mateScore: null, topIdentityId: 'ada' });
+    expect(outcome.topScore).toBeCloseTo(1, 6);
     expect(searchGallery(at(0), gallery, 'someone-not-enrolled').mateRank).toBeNull();
   });
 
   it('returns no candidate for a probe without a usable face', () => {
-    expect(searchGallery(null, gallery, 'ada')).toEqual({ mated: true, topScore: null, mateRank: null, mateScore: null });
-    expect(searchGallery(null, gallery, null)).toEqual({ mated: false, topScore: null, mateRank: null, mateScore: null });
+    expect(searchGallery(null, gallery, 'ada')).toEqual({ mated: true, topScore: null, topIdentityId: null, mateRank: null, mateScore: null });
+    expect(searchGallery(null, gallery, null)).toEqual({ mated: false, topScore: null, topIdentityId: null, mateRank: null, mateScore: null });
   });
 
   it('returns no candidate from an empty gallery', () => {
-    expect(searchGallery(at(0), [], null)).toEqual({ mated: false, topScore: null, mateRank: null, mateScore: null });
+    expect(searchGallery(at(0), [], null)).toEqual({ mated: false, topScore: null, topIdentityId: null, mateRank: null, mateScore: null });
   });
 });
 
@@ -103,17 +110,5 @@ describe('openSetTrials', () => {
     const rates = errorRatesAt(openSetTrials(searches), 0.45);
     expect(rates.falseNegative).toEqual(proportion(3, 4)); // 0.4 below T, rank 2, no face
     expect(rates.falsePositive).toEqual(proportion(1, 2));
-  });
-});
-
-describe('centroidTemplates', () => {
-  it('replaces the references of each identity by their normalised mean', () => {
-    const centroids = centroidTemplates(gallery);
-    expect(centroids.map((i) => i.embeddings.length)).toEqual([1, 1, 1, 0]);
-    expect(cosineSimilarity(centroids[0]!.embeddings[0]!, at(10))).toBeCloseTo(1, 6);
-    expect(cosineSimilarity(centroids[2]!.embeddings[0]!, at(160))).toBeCloseTo(1, 6);
-    expect(centroids[1]).toMatchObject({ id: 'grace', name: 'Grace' });
-    // The gallery itself is left alone.
-    expect(gallery[0]!.embeddings).toHaveLength(2);
   });
 });
