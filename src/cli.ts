@@ -9,6 +9,7 @@ import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command'
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
@@ -22,6 +23,7 @@ const USAGE = `usage:
   facerec detect <image>
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
+  facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
@@ -58,6 +60,8 @@ const parseOptions = (argv: readonly string[]) =>
       data: { type: 'string' },
       images: { type: 'string' },
       limit: { type: 'string' },
+      enrol: { type: 'string' },
+      svg: { type: 'string' },
       count: { type: 'string' },
       batch: { type: 'string' },
       redis: { type: 'string' },
@@ -99,8 +103,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     case 'compare':
       return withPipeline(config, null, (analyze) => compareCommand(analyze, rest, config.MATCH_THRESHOLD, output));
     case 'eval':
-      if (rest[0] !== 'lfw') throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': only 'lfw' is supported`);
-      return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+      if (rest[0] === 'lfw') return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+      if (rest[0] === 'identify') return evalIdentifyCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw' or 'identify'`);
     case 'bench': {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));

@@ -122,7 +122,8 @@ function marker(m: DetMarker, x: Axis, y: Axis): string {
     `<g class="marker">`,
     `<circle cx="${px(cx)}" cy="${px(cy)}" r="6" fill="white" stroke="${m.colour}" stroke-width="2.5"/>`,
     `<circle cx="${px(cx)}" cy="${px(cy)}" r="2" fill="${m.colour}"/>`,
-    `<text x="${px(tx)}" y="${px(cy - 9)}" text-anchor="${leftward ? 'end' : 'start'}" fill="${m.colour}">${escapeXml(m.label)}</text>`,
+    // A white outline keeps the label readable where it crosses a curve or the grid.
+    `<text x="${px(tx)}" y="${px(cy - 9)}" text-anchor="${leftward ? 'end' : 'start'}" fill="${m.colour}" stroke="white" stroke-width="4" paint-order="stroke">${escapeXml(m.label)}</text>`,
     `</g>`,
   ].join('');
 }

@@ -60,8 +60,8 @@ describe('renderDetChartSvg', () => {
   });
 
   it('labels markers, to the left near the right edge, and skips one with a zero rate', () => {
-    expect(svg).toMatch(/text-anchor="end" fill="#444444">left of the edge</);
-    expect(svg).toMatch(/text-anchor="start" fill="#555555">in the middle</);
+    expect(svg).toMatch(/text-anchor="end" fill="#444444"[^>]*>left of the edge</);
+    expect(svg).toMatch(/text-anchor="start" fill="#555555"[^>]*>in the middle</);
     expect(svg).not.toContain('not drawable');
   });
 
