@@ -140,6 +140,13 @@ function gateJson(gate: GateReport) {
       nonMated: gate.failuresToAcquire.nonMated.length,
       pairImages: gate.failuresToAcquire.pairImages.length,
     },
+    /** Every photo without a usable face (enrolment, probes, pairs), once each, with the reason. */
+    failedImages: distinctImages([
+      ...gate.enrolment.failures,
+      ...gate.failuresToAcquire.mated,
+      ...gate.failuresToAcquire.nonMated,
+      ...gate.failuresToAcquire.pairImages,
+    ]),
     identification: identification(gate.identification),
     verification: {
       pairs: gate.verification.pairs,

@@ -31,6 +31,7 @@ interface GateJson {
   failuresToEnrol: number;
   peopleWithoutTemplate: string[];
   failuresToAcquire: { mated: number; nonMated: number; pairImages: number };
+  failedImages: Array<{ image: string; reason: string }>;
   identification: {
     rank1: ProportionJson;
     rank5: ProportionJson;
@@ -135,6 +136,8 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
     expect(section(lines, /^-- quality gate opened/)[1]).toBe('failures to acquire: 0 of 11 mated probes, 0 of 20 non-mated probes, 0 of 19 pair images');
     expect(json.serviceGate.failuresToAcquire).toEqual({ mated: 1, nonMated: 0, pairImages: 0 });
     expect(json.openGate.failuresToAcquire).toEqual({ mated: 0, nonMated: 0, pairImages: 0 });
+    expect(json.serviceGate.failedImages).toEqual([{ image: BLURRED_IMAGE, reason: 'quality_gate' }]);
+    expect(json.openGate.failedImages).toEqual([]);
     // A failure to acquire is a miss: it is never found at rank 1 nor at rank 5.
     expect(json.serviceGate.identification.rank5.count).toBeLessThanOrEqual(10);
   });
