@@ -1,15 +1,8 @@
-import { l2Normalise } from '../../../src/domain/embedding';
 import { errorRatesAt } from '../../../src/domain/error-rates';
 import { openSetTrials, rankIdentificationRate, searchGallery, type SearchOutcome } from '../../../src/domain/identification';
 import { closestReferenceScore, enrolIdentity, type EnrolledIdentity } from '../../../src/domain/identity';
 import { proportion } from '../../../src/domain/proportion';
-
-/** A unit vector at `degrees` in the plane: the cosine of two such vectors is the cosine of their angle. */
-const at = (degrees: number): Float32Array => {
-  const r = (degrees * Math.PI) / 180;
-  return l2Normalise([Math.cos(r), Math.sin(r)]);
-};
-const cos = (degrees: number): number => Math.cos((degrees * Math.PI) / 180);
+import { at, cos } from '../../support/plane-embeddings';
 
 // Templates: Ada 10°, Grace 90°, Alan 160°, Nobody none.
 const gallery: EnrolledIdentity[] = [

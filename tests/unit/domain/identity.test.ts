@@ -1,13 +1,6 @@
-import { cosineSimilarity, l2Normalise } from '../../../src/domain/embedding';
+import { cosineSimilarity } from '../../../src/domain/embedding';
 import { closestReferenceScore, enrolIdentity, type EnrolledIdentity, identityScore, matchIdentity, verify } from '../../../src/domain/identity';
-
-/** A unit vector at `degrees` in the plane: the cosine of two such vectors is the cosine of their angle. */
-const at = (degrees: number): Float32Array => {
-  const r = (degrees * Math.PI) / 180;
-  return l2Normalise([Math.cos(r), Math.sin(r)]);
-};
-
-const cos = (degrees: number): number => Math.cos((degrees * Math.PI) / 180);
+import { at, cos } from '../../support/plane-embeddings';
 
 // Templates: Ada 5°, Grace 90°, Edsger 149°.
 const gallery: EnrolledIdentity[] = [
