@@ -172,7 +172,7 @@ export class EvaluateIdentification {
           return 'rejected' in subject ? [{ image, reason: subject.rejected }] : [];
         });
       const gallery: EnrolledIdentity[] = enrolment.flatMap(({ person, photos }) => {
-        const embeddings = photos.flatMap((image) => subjectEmbedding(subjectOf(image)) ?? []);
+        const embeddings = photos.map((image) => subjectEmbedding(subjectOf(image))).filter((e): e is Embedding => e !== null);
         return embeddings.length > 0 ? [enrolIdentity(person, person, embeddings)] : [];
       });
       const enrolled = new Set(gallery.map((identity) => identity.id));
