@@ -9,6 +9,7 @@ import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command'
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command';
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { scenesCommand } from './infrastructure/cli/scenes-command';
@@ -25,6 +26,7 @@ const USAGE = `usage:
   facerec compare <imageA> <imageB>
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec eval scenes --data <dir> [--batch <n>]
+  facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
@@ -73,6 +75,8 @@ const parseOptions = (argv: readonly string[]) =>
       data: { type: 'string' },
       images: { type: 'string' },
       limit: { type: 'string' },
+      enrol: { type: 'string' },
+      svg: { type: 'string' },
       count: { type: 'string' },
       batch: { type: 'string' },
       redis: { type: 'string' },
@@ -126,7 +130,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     case 'eval':
       if (rest[0] === 'lfw') return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
       if (rest[0] === 'scenes') return evalScenesCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(config, galleryDir, run));
-      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw' or 'scenes'`);
+      if (rest[0] === 'identify') return evalIdentifyCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
+      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes' or 'identify'`);
     case 'bench': {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));

@@ -1,7 +1,7 @@
-import { mostCentralFace } from '../../domain/detection';
 import type { Embedding } from '../../domain/embedding';
-import type { EnrolledIdentity } from '../../domain/identity';
+import { enrolIdentity, type EnrolledIdentity } from '../../domain/identity';
 import type { AnalyzeFaces } from './analyze-faces';
+import { photoSubject } from './photo-subject';
 
 export interface EnrollmentRequest {
   readonly id: string;
@@ -27,16 +27,11 @@ export class EnrollIdentities {
       const outcomes = await this.analyze.execute(request.photos);
       const embeddings: Embedding[] = [];
       outcomes.forEach((outcome, photo) => {
-        if (!outcome.ok) {
-          rejected.push({ id: request.id, photo, reason: outcome.error.code });
-          return;
-        }
-        const usable = outcome.value.faces.filter((f) => f.embedding !== undefined);
-        const subject = mostCentralFace(usable, outcome.value.width, outcome.value.height);
-        if (subject?.embedding) embeddings.push(subject.embedding);
-        else rejected.push({ id: request.id, photo, reason: outcome.value.faces.length === 0 ? 'face_not_detected' : 'quality_gate' });
+        const subject = photoSubject(outcome);
+        if ('embedding' in subject) embeddings.push(subject.embedding);
+        else rejected.push({ id: request.id, photo, reason: subject.rejected });
       });
-      if (embeddings.length > 0) identities.push({ id: request.id, name: request.name, embeddings });
+      if (embeddings.length > 0) identities.push(enrolIdentity(request.id, request.name, embeddings));
     }
     return { identities, rejected };
   }

@@ -1,12 +1,12 @@
-import { mostCentralFace } from '../../domain/detection';
-import type { Embedding } from '../../domain/embedding';
 import { cosineSimilarity } from '../../domain/embedding';
 import { crossValidate, type CrossValidationResult, type ScoredPair } from '../../domain/verification-protocol';
 import type { ImagePair, VerificationDataset } from '../ports/verification-dataset';
 import type { AnalyzeFaces } from './analyze-faces';
+import { analyzeInBatches } from './analyze-in-batches';
+import { photoSubject, subjectEmbedding } from './photo-subject';
 
 export interface EvaluationReport extends CrossValidationResult {
-  /** Images in which no face was found; their pairs count as "different" (similarity -1). */
+  /** Images without a usable face (photoSubject); their pairs count as "different" (similarity -1). */
   readonly imagesWithoutFace: readonly string[];
   readonly images: number;
 }
@@ -20,7 +20,7 @@ export interface EvaluationOptions {
 
 /**
  * Runs a verification benchmark end to end through the production pipeline:
- * every image is analysed, the most central face is the subject, and pairs
+ * every image is analysed, its subject is found (photoSubject), and pairs
  * are scored by cosine similarity, then cross-validated fold by fold.
  */
 export class EvaluateVerification {
@@ -33,17 +33,13 @@ export class EvaluateVerification {
     const allFolds = await this.dataset.folds();
     const folds = allFolds.map((fold) => (options.limitPairsPerFold ? fold.slice(0, options.limitPairsPerFold) : fold));
     const imageIds = [...new Set(folds.flat().flatMap((p) => [p.first, p.second]))];
-    const embeddings = new Map<string, Embedding | null>();
-    for (let start = 0; start < imageIds.length; start += options.batchSize) {
-      const ids = imageIds.slice(start, start + options.batchSize);
-      const bytes = await Promise.all(ids.map((id) => this.dataset.read(id)));
-      const analyses = await this.analyze.execute(bytes);
-      analyses.forEach((outcome, i) => {
-        const subject = outcome.ok ? mostCentralFace(outcome.value.faces, outcome.value.width, outcome.value.height) : undefined;
-        embeddings.set(ids[i] as string, subject?.embedding ?? null);
-      });
-      options.onProgress?.(Math.min(start + ids.length, imageIds.length), imageIds.length);
-    }
+    const embeddings = await analyzeInBatches(
+      this.analyze,
+      imageIds,
+      (id) => this.dataset.read(id),
+      (outcome) => subjectEmbedding(photoSubject(outcome)),
+      options,
+    );
     const score = (pair: ImagePair): ScoredPair => {
       const a = embeddings.get(pair.first);
       const b = embeddings.get(pair.second);

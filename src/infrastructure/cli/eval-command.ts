@@ -8,6 +8,9 @@ import { positiveInteger, UsageError, type CommandOutput } from './output';
 
 type PipelineRunner = <T>(config: Config, run: (analyze: AnalyzeFaces) => Promise<T>) => Promise<T>;
 
+/** The quality gate opened: every detected face is embedded (the LFW protocol scores every pair). */
+export const withQualityGateOpened = (config: Config): Config => ({ ...config, MIN_FACE_SIZE: 0, MIN_SHARPNESS: 0, MAX_YAW_DEGREES: 90 });
+
 /**
  * LFW View 2, 10-fold. The quality gate is opened for evaluation: LFW
  * measures recognition, and every pair must be scored; the gate is an
@@ -23,7 +26,7 @@ export async function evalLfwCommand(
   if (!existsSync(join(flags.data, 'pairs.txt'))) throw new UsageError(`${flags.data} has no pairs.txt: not an LFW directory`);
   const limit = flags.limit === undefined ? undefined : positiveInteger(flags.limit, 'limit', 600);
   const batchSize = positiveInteger(flags.batch, 'batch', 16);
-  const evalConfig: Config = { ...config, MIN_FACE_SIZE: 0, MIN_SHARPNESS: 0, MAX_YAW_DEGREES: 90 };
+  const evalConfig = withQualityGateOpened(config);
   const started = Date.now();
   const report = await withPipeline(evalConfig, (analyze) =>
     new EvaluateVerification(analyze, new LfwDataset(flags.data as string)).execute({

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { IdentificationDataset, PersonPhotos } from '../../application/ports/identification-dataset';
 import type { ImagePair, VerificationDataset } from '../../application/ports/verification-dataset';
 import { DatasetError } from './dataset-error';
 
@@ -42,9 +43,42 @@ export function parseLfwPairs(text: string): ImagePair[][] {
   return folds;
 }
 
-/** LFW laid out as in its README: pairs.txt beside images/<Name>/<Name>_NNNN.jpg. */
-export class LfwDataset implements VerificationDataset {
+/** The people with at least 20 photos, one name a line (LFW README): the known people of identification. */
+export const KNOWN_PEOPLE_FILE = 'identities-20plus.txt';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A person's photos `<Name>_NNNN.jpg`, by index; other files are not LFW photos and are left out. */
+export function photosOf(name: string, files: readonly string[]): string[] {
+  const pattern = new RegExp(`^${escapeRegExp(name)}_(\\d+)\\.jpg$`);
+  return files
+    .flatMap((file) => {
+      const index = pattern.exec(file)?.[1];
+      return index === undefined ? [] : [{ file, index: Number.parseInt(index, 10) }];
+    })
+    .sort((a, b) => a.index - b.index)
+    .map((photo) => join('images', name, photo.file));
+}
+
+/**
+ * LFW laid out as in its README: pairs.txt and identities-20plus.txt beside
+ * images/<Name>/<Name>_NNNN.jpg. Image ids are paths relative to the root,
+ * the same for a photo whether it comes from pairs.txt or from its folder.
+ */
+export class LfwDataset implements VerificationDataset, IdentificationDataset {
   constructor(private readonly root: string) {}
+
+  async knownPeople(): Promise<PersonPhotos[]> {
+    return Promise.all((await this.knownNames()).map((name) => this.personPhotos(name)));
+  }
+
+  /** Every other folder under images/. */
+  async unknownPeople(): Promise<PersonPhotos[]> {
+    const known = new Set(await this.knownNames());
+    const folders = await readdir(join(this.root, 'images'), { withFileTypes: true });
+    const names = folders.filter((entry) => entry.isDirectory() && !known.has(entry.name)).map((entry) => entry.name).sort();
+    return Promise.all(names.map((name) => this.personPhotos(name)));
+  }
 
   async folds(): Promise<ImagePair[][]> {
     let text: string;
@@ -58,5 +92,29 @@ export class LfwDataset implements VerificationDataset {
 
   async read(imageId: string): Promise<Uint8Array> {
     return readFile(join(this.root, imageId));
+  }
+
+  private async knownNames(): Promise<string[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.root, KNOWN_PEOPLE_FILE), 'utf8');
+    } catch {
+      throw new DatasetError(`no ${KNOWN_PEOPLE_FILE} in ${this.root}: is this the LFW directory?`);
+    }
+    const names = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+    if (names.length === 0) throw new DatasetError(`${KNOWN_PEOPLE_FILE} in ${this.root} names nobody`);
+    return names;
+  }
+
+  private async personPhotos(name: string): Promise<PersonPhotos> {
+    let files: string[];
+    try {
+      files = await readdir(join(this.root, 'images', name));
+    } catch {
+      throw new DatasetError(`no folder images/${name} in ${this.root}`);
+    }
+    const photos = photosOf(name, files);
+    if (photos.length === 0) throw new DatasetError(`images/${name} in ${this.root} holds no ${name}_NNNN.jpg photo`);
+    return { person: name, photos };
   }
 }
