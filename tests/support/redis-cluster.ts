@@ -20,6 +20,7 @@
  */
 import { execFile } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { clusterSlot } from '../../src/infrastructure/redis/redis-keys';
 import { findFreePort, startRedisServer, type RedisServer } from './redis-server';
 
 export interface RedisClusterOptions {
@@ -80,8 +81,22 @@ export interface RedisCluster {
   /** The master serving `key`'s slot now. */
   masterOf(key: string): Promise<ClusterNode>;
   /**
-   * SIGKILLs `master` and resolves once one of its replicas has been promoted
-   * and every running node reports cluster_state:ok. The killed node stays down.
+   * Makes `master`'s replicas fall behind: freezes them (SIGSTOP) and writes
+   * a ballast of `ballastBytes` (default 24 MiB, more than the loopback
+   * socket buffers hold) under a key of the master's slots, and resolves once
+   * the master keeps part of its replication stream in its own memory
+   * (CLIENT LIST omem > 0 for every replica). From then on every write the
+   * master acknowledges is lost if it dies before the replicas read on:
+   * asynchronous replication's window, made wide and certain. killMaster()
+   * lets the replicas run again right after the SIGKILL.
+   */
+  stallReplication(master: ClusterNode, options?: { readonly ballastBytes?: number }): Promise<void>;
+  /** Lets replicas frozen by stallReplication() run again (killMaster does it by itself). */
+  resumeReplication(): void;
+  /**
+   * SIGKILLs `master` (then resumes stalled replicas) and resolves once one
+   * of its replicas has been promoted and every running node reports
+   * cluster_state:ok. The killed node stays down.
    */
   killMaster(master: ClusterNode): Promise<Failover>;
   /** Starts a killed node again and waits until it is a replica in sync and the cluster is whole. */
@@ -102,7 +117,7 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 }
 
 /** One command on one node over a short-lived connection that never retries (a dead node fails fast). */
-async function onNode<T>(port: number, command: string, ...args: (string | number)[]): Promise<T> {
+async function onNode<T>(port: number, command: string, ...args: (string | number | Buffer)[]): Promise<T> {
   const client = new Redis({
     host: '127.0.0.1',
     port,
@@ -212,7 +227,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     if (!node) throw new Error(`port ${port} is not a node of this cluster`);
     return node;
   };
-  const running = (): ClusterNode[] => nodes.filter((node) => node.server.running);
+  /** Nodes that run and answer (not frozen by stallReplication). */
+  const running = (): ClusterNode[] => nodes.filter((node) => node.server.running && !node.server.paused);
 
   /** CLUSTER NODES as one running node sees it. */
   const viewOf = async (node: ClusterNode): Promise<NodeLine[]> => parseClusterNodes(await onNode(node.port, 'CLUSTER', 'NODES'));
@@ -291,18 +307,56 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return shard.master;
   };
 
-  const killMaster = async (master: ClusterNode): Promise<Failover> => {
+  const shardOf = async (master: ClusterNode): Promise<ShardView> => {
     const shard = (await shards()).find((s) => s.master === master);
     if (!shard) throw new Error(`node ${master.index} (port ${master.port}) is not a master with slots`);
-    if (shard.replicas.length === 0) throw new Error(`master ${master.index} has no replica to take over`);
+    return shard;
+  };
+
+  /** Stalled masters → their frozen replicas (the others may flag a frozen replica as failing meanwhile). */
+  const stalled = new Map<ClusterNode, readonly ClusterNode[]>();
+
+  const resumeReplication = (): void => {
+    for (const node of nodes) node.server.resume();
+    stalled.clear();
+  };
+
+  const stallReplication = async (master: ClusterNode, stallOptions: { readonly ballastBytes?: number } = {}): Promise<void> => {
+    const shard = await shardOf(master);
+    if (shard.replicas.length === 0) throw new Error(`master ${master.index} has no replica to stall`);
+    const inShard = (slot: number): boolean => shard.slots.some(([first, last]) => slot >= first && slot <= last);
+    let tag = 0;
+    while (!inShard(clusterSlot(`{facerec-ballast-${tag}}`))) tag += 1;
+    stalled.set(master, shard.replicas);
+    for (const replica of shard.replicas) replica.server.pause();
+    const ballast = Buffer.alloc(stallOptions.ballastBytes ?? 24 * 1024 * 1024, 'x');
+    await onNode(master.port, 'SET', `{facerec-ballast-${tag}}`, ballast);
+    const deadline = Date.now() + settleTimeoutMs;
+    for (;;) {
+      const list = text(await onNode(master.port, 'CLIENT', 'LIST', 'TYPE', 'replica'));
+      const held = list
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '')
+        .map((line) => Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0));
+      if (held.length >= shard.replicas.length && held.every((bytes) => bytes > 0)) return;
+      if (Date.now() > deadline) throw new Error(`master ${master.index} never held back replication output (omem: ${held.join(', ')})`);
+      await sleep(25);
+    }
+  };
+
+  const killMaster = async (master: ClusterNode): Promise<Failover> => {
+    const shard = await shardOf(master);
+    const replicas = stalled.get(master) ?? shard.replicas;
+    if (replicas.length === 0) throw new Error(`master ${master.index} has no replica to take over`);
     const firstSlot = (shard.slots[0] as readonly [number, number])[0];
     const killedAt = Date.now();
     await master.server.kill();
+    resumeReplication();
     const deadline = killedAt + settleTimeoutMs;
     let promoted: ClusterNode | undefined;
     let promotionMs = 0;
     while (!promoted) {
-      for (const replica of shard.replicas) {
+      for (const replica of replicas) {
         const role = await onNode<unknown[]>(replica.port, 'ROLE').catch(() => null);
         if (role && text(role[0]) === 'master') {
           promoted = replica;
@@ -345,6 +399,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     shards,
     slotOf,
     masterOf,
+    stallReplication,
+    resumeReplication,
     killMaster,
     restartNode,
     waitUntilHealthy,
