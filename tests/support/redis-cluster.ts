@@ -118,6 +118,11 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 
 /** One command on one node over a short-lived connection that never retries (a dead node fails fast). */
 async function onNode<T>(port: number, command: string, ...args: (string | number | Buffer)[]): Promise<T> {
+  return onNodeWithin<T>(2000, port, command, ...args);
+}
+
+/** onNode with another command timeout (the stall's ballast takes a while to write on a busy machine). */
+async function onNodeWithin<T>(timeoutMs: number, port: number, command: string, ...args: (string | number | Buffer)[]): Promise<T> {
   const client = new Redis({
     host: '127.0.0.1',
     port,
@@ -126,7 +131,7 @@ async function onNode<T>(port: number, command: string, ...args: (string | numbe
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 1000,
-    commandTimeout: 2000,
+    commandTimeout: timeoutMs,
   });
   client.on('error', () => undefined);
   try {
@@ -330,7 +335,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     stalled.set(master, shard.replicas);
     for (const replica of shard.replicas) replica.server.pause();
     const ballast = Buffer.alloc(stallOptions.ballastBytes ?? 24 * 1024 * 1024, 'x');
-    await onNode(master.port, 'SET', `{facerec-ballast-${tag}}`, ballast);
+    await onNodeWithin(30_000, master.port, 'SET', `{facerec-ballast-${tag}}`, ballast);
     const deadline = Date.now() + settleTimeoutMs;
     for (;;) {
       const list = text(await onNode(master.port, 'CLIENT', 'LIST', 'TYPE', 'replica'));

@@ -9,7 +9,7 @@
  *   ... await pushFrames(rt.producer, ...) ...
  */
 import { Redis } from 'ioredis';
-import { queueState, tallyResults, waitForResults, type ResultTally } from './frames';
+import { queueState, tallyResults, waitForResults, type ResultTally, type StreamClient } from './frames';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server';
 import { ensureServiceBuilt, stopAllServices, waitFor } from './service-process';
 
@@ -72,7 +72,7 @@ export function useRuntimeRedis(options: RuntimeRedisOptions = {}): RuntimeRedis
 
 /** Waits for one result per pushed frame (120 s by default), reporting the service's log tail on a timeout. */
 export function waitForFrameResults(
-  client: Redis,
+  client: StreamClient,
   frames: readonly { readonly frameId: string }[],
   service: { tail(): string },
   timeoutMs = 120_000,
@@ -86,7 +86,7 @@ export function waitForFrameResults(
  * acknowledged), reporting the service's log tail on a timeout.
  */
 export async function waitForResultsWithFramesInFlight(
-  client: Redis,
+  client: StreamClient,
   processorId: string,
   frameIds: readonly string[],
   atLeast: number,

@@ -6,35 +6,63 @@
  * the write: it is gone although the client saw "OK". WAIT closes that
  * window for the writes that matter: it returns once the replicas have
  * acknowledged every write made on the same connection so far.
+ *
+ * How many replicas to wait for is asked of the master itself (ROLE: its
+ * replicas with an open, synchronised link), not taken from the cluster's
+ * view (CLUSTER SLOTS), which drops a replica that stops answering pings
+ * within cluster-node-timeout although that replica, stalled rather than
+ * dead, may come back and be promoted with what it had: the failover test
+ * (tests/integration/cluster/failover.test.ts) lost queued frames that way.
+ * A master with no replica linked is not waited for: there is nothing to
+ * wait for, and a failover of it has nothing to promote.
  */
 import type { ChainableCommander } from 'ioredis';
-import { Cluster } from 'ioredis';
 import { DependencyUnavailable } from '../../domain/errors';
 import type { RedisClient } from './redis-connection';
-import { clusterSlot } from './redis-keys';
-import { redisErrorCode } from './stream-codec';
+import { redisErrorCode, toText } from './stream-codec';
+
+type PipelineReplies = [Error | null, unknown][];
+
+/** Replies of a pipeline, or DependencyUnavailable naming the first command that failed. */
+async function run(pipeline: ChainableCommander, expected: number, operation: string, context: Record<string, string | number>): Promise<unknown[]> {
+  let replies: PipelineReplies | null;
+  try {
+    replies = await pipeline.exec();
+  } catch (error) {
+    throw new DependencyUnavailable(`redis ${operation} failed: ${(error as Error).message}`, { dependency: 'redis', operation, ...context, redisError: redisErrorCode(error) }, { cause: error });
+  }
+  if (!replies || replies.length !== expected) throw new DependencyUnavailable(`redis ${operation}: the pipeline was aborted`, { dependency: 'redis', operation, ...context });
+  for (const [error] of replies) {
+    if (error) throw new DependencyUnavailable(`redis ${operation} failed: ${error.message}`, { dependency: 'redis', operation, ...context, redisError: redisErrorCode(error) }, { cause: error });
+  }
+  return replies.map(([, reply]) => reply);
+}
+
+/** ROLE reply of a master → its replicas with a synchronised link; a replica's ROLE → null. */
+export function linkedReplicas(role: unknown): number | null {
+  if (!Array.isArray(role) || toText(role[0]) !== 'master') return null;
+  return Array.isArray(role[2]) ? role[2].length : 0;
+}
 
 /**
- * Replicas of the master serving `key`, as the cluster client knows them:
- * CLUSTER SLOTS lists the replicas that are neither failed nor empty, and
- * ioredis refreshes it every few seconds and after every redirection. So a
- * master left without replicas by a failover is not waited for (there is
- * nothing to wait for), and one that gains a replica is waited for again
- * within seconds. A single-node client: 0 (nothing is waited for).
+ * The replicas linked to the master serving `key` now (ROLE, sent with a read
+ * of `key` so that a cluster client routes it to that master).
  */
-export function knownReplicas(client: RedisClient, key: string): number {
-  if (!(client instanceof Cluster)) return 0;
-  const nodes = client.slots[clusterSlot(key)];
-  return nodes ? Math.max(0, nodes.length - 1) : 0;
+export async function replicasOfMaster(client: RedisClient, key: string, operation: string): Promise<number> {
+  const [, role] = await run(client.pipeline().exists(key).role(), 2, `${operation} (ROLE)`, { key });
+  const replicas = linkedReplicas(role);
+  if (replicas === null) throw new DependencyUnavailable(`redis ${operation}: the node serving ${key} is not a master (a failover in progress)`, { dependency: 'redis', operation, key });
+  return replicas;
 }
 
 /**
  * Runs `write` (commands on `key`'s slot only) followed by
- * `WAIT <known replicas> <timeoutMs>` in one pipeline: one node, one
- * connection, so the WAIT covers the write. Resolves with the replies of the
- * write's commands once every known replica has them; throws
- * DependencyUnavailable when a command failed or fewer replicas
- * acknowledged within the timeout (the write may then be on the master only).
+ * `WAIT <replicas> <timeoutMs>` in one pipeline: one node, one connection,
+ * so the WAIT covers the write. `replicas` is what the master reports just
+ * before. Resolves with the replies of the write's commands once those
+ * replicas have them; throws DependencyUnavailable when a command failed or
+ * fewer replicas acknowledged within the timeout (the write may then be on
+ * the master only, and be lost if it fails now).
  *
  * A script in `write` is not safe here: ioredis re-sends an EVALSHA that
  * failed with NOSCRIPT outside the pipeline, after the WAIT. Confirm a
@@ -47,32 +75,23 @@ export async function writeReplicated(
   timeoutMs: number,
   operation: string,
 ): Promise<unknown[]> {
-  const replicas = knownReplicas(client, key);
+  const replicas = await replicasOfMaster(client, key, operation);
   const pipeline = client.pipeline();
   write(pipeline);
   const commands = pipeline.length;
-  if (replicas > 0) pipeline.wait(replicas, timeoutMs);
-  const context = { dependency: 'redis', operation, key, replicas };
-  let replies: [Error | null, unknown][] | null;
-  try {
-    replies = await pipeline.exec();
-  } catch (error) {
-    throw new DependencyUnavailable(`redis ${operation} on ${key} failed: ${(error as Error).message}`, { ...context, redisError: redisErrorCode(error) }, { cause: error });
+  if (replicas === 0) return run(pipeline, commands, operation, { key });
+  pipeline.wait(replicas, timeoutMs);
+  const replies = await run(pipeline, commands + 1, operation, { key, replicas });
+  const acknowledged = Number(replies[commands]);
+  if (!(acknowledged >= replicas)) {
+    throw new DependencyUnavailable(`redis ${operation} on ${key}: ${acknowledged} of ${replicas} replicas acknowledged within ${timeoutMs} ms`, {
+      dependency: 'redis',
+      operation,
+      key,
+      replicas,
+      acknowledged,
+      timeoutMs,
+    });
   }
-  if (!replies || replies.length !== commands + (replicas > 0 ? 1 : 0)) {
-    throw new DependencyUnavailable(`redis ${operation} on ${key}: the pipeline was aborted`, context);
-  }
-  for (const [error] of replies) {
-    if (error) throw new DependencyUnavailable(`redis ${operation} on ${key} failed: ${error.message}`, { ...context, redisError: redisErrorCode(error) }, { cause: error });
-  }
-  if (replicas > 0) {
-    const acknowledged = Number(replies[commands]?.[1]);
-    if (!(acknowledged >= replicas)) {
-      throw new DependencyUnavailable(
-        `redis ${operation} on ${key}: ${acknowledged} of ${replicas} replicas acknowledged within ${timeoutMs} ms; not acknowledging the frame yet`,
-        { ...context, acknowledged, timeoutMs },
-      );
-    }
-  }
-  return replies.slice(0, commands).map(([, reply]) => reply);
+  return replies.slice(0, commands);
 }
