@@ -94,4 +94,33 @@ describe('service runtime on a Redis Cluster: consumption and idempotent publica
     expect(await waitFor(async () => (await rc.client.xlen(queueStream(processorId))) === 0)).toBe(true);
     expect(await service.terminate()).toEqual({ code: 0, signal: null });
   });
+
+  it("keeps publishing once every master's script cache is flushed (EVALSHA → NOSCRIPT → EVAL, per node)", async () => {
+    const processorId = `cl-noscript-${runTag()}`;
+    const service = await ServiceProcess.start(clusterServiceEnv(rc.cluster, { PROCESSOR_ID: processorId, CONSUMER_NAME: 'cl-noscript' }));
+    await service.waitUntilConsuming();
+    const images = loadPortraits(8);
+    const before: ClusterPushedFrame[] = [];
+    for (let i = 0; i < 4; i += 1) before.push(await pushFrameToCluster(rc.producer, processorId, { frameId: `${processorId}-before-${i}`, image: images[i] as Buffer, mode: 'binary' }));
+    expect(await waitForResults(rc.client, before.map((f) => f.frameId), 180_000, () => service.tail())).toEqual({ missing: [], duplicated: {}, once: 4 });
+
+    // What a failover does to the scripts a connection has loaded, on every master at once.
+    const masters = rc.client.nodes('master');
+    expect(masters).toHaveLength(3);
+    /** NOSCRIPT replies the masters have given so far (INFO errorstats). */
+    const noscriptReplies = async (): Promise<number> =>
+      (await Promise.all(masters.map((node) => node.info('errorstats')))).reduce((n, info) => n + Number(/errorstat_NOSCRIPT:count=(\d+)/.exec(info)?.[1] ?? 0), 0);
+    const noscriptBefore = await noscriptReplies();
+    expect(await Promise.all(masters.map((node) => node.script('FLUSH')))).toEqual(['OK', 'OK', 'OK']);
+
+    const after: ClusterPushedFrame[] = [];
+    for (let i = 4; i < 8; i += 1) after.push(await pushFrameToCluster(rc.producer, processorId, { frameId: `${processorId}-after-${i}`, image: images[i] as Buffer, mode: 'binary' }));
+    expect(await waitForResults(rc.client, after.map((f) => f.frameId), 180_000, () => service.tail())).toEqual({ missing: [], duplicated: {}, once: 4 });
+    expect(await waitForDrainedQueue(rc.client, processorId)).toEqual({ length: 0, pending: 0 });
+    // The service did hit the flushed caches (so the fallback is what was tested).
+    expect(await noscriptReplies()).toBeGreaterThan(noscriptBefore);
+    const health = await service.waitForHealth((a) => a.body.frames_processed === 8, 30_000, 'eight frames');
+    expect(health.body).toEqual(expect.objectContaining({ errors_total: 0 }));
+    expect(await service.terminate()).toEqual({ code: 0, signal: null });
+  });
 });
