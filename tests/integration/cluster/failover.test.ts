@@ -46,6 +46,18 @@ async function processorOnOtherMaster(cluster: RedisCluster, prefix: string): Pr
   }
 }
 
+/** Warning log lines of the service by message and error (first 80 characters), for the run's summary. */
+function warningCounts(service: ServiceProcess): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of service.logsMatching((l) => l.level === 40)) {
+    const error = typeof line.error === 'object' && line.error !== null ? String((line.error as { message?: unknown }).message ?? '') : String(line.error ?? '');
+    // Frame and entry ids vary; what failed does not.
+    const key = `${line.msg}${error ? `: ${error.replace(/cl-fo-[\w-]+/g, '<frame>').replace(/\d+-\d+/g, '<id>').slice(0, 160)}` : ''}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** The queue's state and the producer's entries, for a failure message. */
 async function queueReport(client: Cluster, processorId: string, pushed: readonly ClusterPushedFrame[]): Promise<string> {
   const stream = queueStream(processorId);
@@ -118,7 +130,8 @@ describe('service runtime on a Redis Cluster: a master killed while frames flow'
         `replica promoted after ${failover.promotionMs} ms, cluster ok after ${failover.healedMs} ms; ` +
         `producer XADDs redone: ${retriedXadds}; deliveries acknowledged as duplicates: ${duplicates}; ` +
         `frames that failed and were retried: ${service.logsMatching('frame failed; it stays pending and will be redelivered').length}; ` +
-        `reclaimed: ${service.logsMatching('reclaimed frames idle on other consumers').reduce((n, line) => n + Number(line.count), 0)}`,
+        `reclaimed: ${service.logsMatching('reclaimed frames idle on other consumers').reduce((n, line) => n + Number(line.count), 0)}; ` +
+        `service warnings: ${JSON.stringify(warningCounts(service))}`,
     );
     expect(await service.terminate()).toEqual({ code: 0, signal: null });
   });
