@@ -18,7 +18,8 @@ import { Cluster } from 'ioredis';
 import { writeReplicated } from '../../src/infrastructure/redis/replication';
 import { frameFields, pushFramesWith, queueStream, randomTraceparent, type FrameSpec, type PushManyOptions, type PushedFrame } from './frames';
 import { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster';
-import { ensureServiceBuilt, sleep, stopAllServices } from './service-process';
+import { useRuntimeFixture } from './runtime-fixture';
+import { sleep } from './service-process';
 
 export interface RuntimeClusterOptions {
   readonly cluster?: RedisClusterOptions;
@@ -52,43 +53,28 @@ export function clusterClient(cluster: RedisCluster): Cluster {
 }
 
 export function useRuntimeCluster(options: RuntimeClusterOptions = {}): RuntimeCluster {
-  let cluster: RedisCluster | undefined;
-  let client: Cluster | undefined;
-  let producer: Cluster | undefined;
-
-  beforeAll(async () => {
-    await ensureServiceBuilt();
-    cluster = await startRedisCluster(options.cluster);
-    client = clusterClient(cluster);
-    producer = clusterClient(cluster);
+  const parts = useRuntimeFixture({
+    name: 'useRuntimeCluster',
+    stopServicesAfterEach: options.stopServicesAfterEach ?? false,
+    start: async () => {
+      const cluster = await startRedisCluster(options.cluster);
+      return { cluster, client: clusterClient(cluster), producer: clusterClient(cluster) };
+    },
+    stop: async ({ cluster, client, producer }) => {
+      client.disconnect();
+      producer.disconnect();
+      await cluster.dispose();
+    },
   });
-
-  if (options.stopServicesAfterEach) {
-    afterEach(async () => {
-      await stopAllServices();
-    });
-  }
-
-  afterAll(async () => {
-    await stopAllServices();
-    client?.disconnect();
-    producer?.disconnect();
-    await cluster?.dispose();
-  });
-
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`useRuntimeCluster: ${what} is not available outside the describe's tests`);
-    return value;
-  };
   return {
     get cluster() {
-      return started(cluster, 'the cluster');
+      return parts().cluster;
     },
     get client() {
-      return started(client, 'the client');
+      return parts().client;
     },
     get producer() {
-      return started(producer, 'the producer');
+      return parts().producer;
     },
   };
 }
