@@ -318,8 +318,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return shard;
   };
 
-  /** Stalled masters → their frozen replicas (the others may flag a frozen replica as failing meanwhile). */
-  const stalled = new Map<ClusterNode, readonly ClusterNode[]>();
+  /**
+   * Stalled masters → their shard as it was (frozen replicas, and a master
+   * busy writing the ballast, may be flagged as failing by the others meanwhile).
+   */
+  const stalled = new Map<ClusterNode, ShardView>();
 
   const resumeReplication = (): void => {
     for (const node of nodes) node.server.resume();
@@ -332,7 +335,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const inShard = (slot: number): boolean => shard.slots.some(([first, last]) => slot >= first && slot <= last);
     let tag = 0;
     while (!inShard(clusterSlot(`{facerec-ballast-${tag}}`))) tag += 1;
-    stalled.set(master, shard.replicas);
+    stalled.set(master, shard);
     for (const replica of shard.replicas) replica.server.pause();
     const ballast = Buffer.alloc(stallOptions.ballastBytes ?? 24 * 1024 * 1024, 'x');
     await onNodeWithin(30_000, master.port, 'SET', `{facerec-ballast-${tag}}`, ballast);
@@ -350,8 +353,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   const killMaster = async (master: ClusterNode): Promise<Failover> => {
-    const shard = await shardOf(master);
-    const replicas = stalled.get(master) ?? shard.replicas;
+    const shard = stalled.get(master) ?? (await shardOf(master));
+    const replicas = shard.replicas;
     if (replicas.length === 0) throw new Error(`master ${master.index} has no replica to take over`);
     const firstSlot = (shard.slots[0] as readonly [number, number])[0];
     const killedAt = Date.now();
