@@ -11,8 +11,11 @@
  *   'binary'     raw bytes in the `image` field
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { sleep, waitFor } from './service-process';
+
+/** A single-node client or a cluster client: the readers below work with both. */
+export type StreamClient = Redis | Cluster;
 
 export const RESULT_STREAM = 'faces:detected';
 export const DEAD_LETTER_STREAM = 'faces:dead-letter';
@@ -104,8 +107,13 @@ export interface PushManyOptions {
 }
 
 /** Pushes `count` frames cycling over `images`, at a steady rate when asked. */
-export async function pushFrames(redis: Redis, processorId: string, images: readonly Buffer[], options: PushManyOptions): Promise<PushedFrame[]> {
-  const pushed: PushedFrame[] = [];
+export function pushFrames(redis: Redis, processorId: string, images: readonly Buffer[], options: PushManyOptions): Promise<PushedFrame[]> {
+  return pushFramesWith((spec) => pushFrame(redis, processorId, spec), images, options);
+}
+
+/** The loop of pushFrames with another way of pushing one frame (e.g. to a cluster). */
+export async function pushFramesWith<T extends PushedFrame>(pushOne: (spec: FrameSpec) => Promise<T>, images: readonly Buffer[], options: PushManyOptions): Promise<T[]> {
+  const pushed: T[] = [];
   const started = Date.now();
   for (let i = 0; i < options.count; i += 1) {
     if (options.ratePerSecond) {
@@ -113,7 +121,7 @@ export async function pushFrames(redis: Redis, processorId: string, images: read
       if (wait > 0) await sleep(wait);
     }
     const image = images[i % images.length] as Buffer;
-    const frame = await pushFrame(redis, processorId, { frameId: `${options.prefix}-${i}`, image, ...(options.mode ? { mode: options.mode } : {}) });
+    const frame = await pushOne({ frameId: `${options.prefix}-${i}`, image, ...(options.mode ? { mode: options.mode } : {}) });
     pushed.push(frame);
     await options.onPushed?.(frame, i);
   }
@@ -126,7 +134,7 @@ export interface StreamEntry {
 }
 
 /** XRANGE of the whole stream, fields as a record (text). */
-export async function readStream(redis: Redis, stream: string): Promise<StreamEntry[]> {
+export async function readStream(redis: StreamClient, stream: string): Promise<StreamEntry[]> {
   const raw = await redis.xrange(stream, '-', '+');
   return raw.map(([id, list]) => {
     const fields: Record<string, string> = {};
@@ -136,7 +144,7 @@ export async function readStream(redis: Redis, stream: string): Promise<StreamEn
 }
 
 /** Entries of `stream` grouped by frame_id (entries without one under ''). */
-export async function entriesByFrame(redis: Redis, stream: string = RESULT_STREAM): Promise<Map<string, StreamEntry[]>> {
+export async function entriesByFrame(redis: StreamClient, stream: string = RESULT_STREAM): Promise<Map<string, StreamEntry[]>> {
   const byFrame = new Map<string, StreamEntry[]>();
   for (const entry of await readStream(redis, stream)) {
     const id = entry.fields.frame_id ?? '';
@@ -157,7 +165,7 @@ export interface ResultTally {
 }
 
 /** How many results each of `frameIds` has in the result stream. */
-export async function tallyResults(redis: Redis, frameIds: readonly string[], stream: string = RESULT_STREAM): Promise<ResultTally> {
+export async function tallyResults(redis: StreamClient, frameIds: readonly string[], stream: string = RESULT_STREAM): Promise<ResultTally> {
   const byFrame = await entriesByFrame(redis, stream);
   const missing: string[] = [];
   const duplicated: Record<string, number> = {};
@@ -172,7 +180,7 @@ export async function tallyResults(redis: Redis, frameIds: readonly string[], st
 }
 
 /** Waits until every frame has at least one result; returns the tally. */
-export async function waitForResults(redis: Redis, frameIds: readonly string[], timeoutMs = 120_000, describe?: () => string): Promise<ResultTally> {
+export async function waitForResults(redis: StreamClient, frameIds: readonly string[], timeoutMs = 120_000, describe?: () => string): Promise<ResultTally> {
   let last: ResultTally | undefined;
   return waitFor(
     async () => {
@@ -189,7 +197,7 @@ export async function waitForResults(redis: Redis, frameIds: readonly string[], 
 }
 
 /** Number of results in the result stream right now. */
-export const resultCount = (redis: Redis, stream: string = RESULT_STREAM): Promise<number> => redis.xlen(stream);
+export const resultCount = (redis: StreamClient, stream: string = RESULT_STREAM): Promise<number> => redis.xlen(stream);
 
 export interface QueueState {
   /** XLEN of the queue (handled entries are deleted, so this is the backlog). */
@@ -198,7 +206,7 @@ export interface QueueState {
   readonly pending: number;
 }
 
-export async function queueState(redis: Redis, processorId: string, group = CONSUMER_GROUP): Promise<QueueState> {
+export async function queueState(redis: StreamClient, processorId: string, group = CONSUMER_GROUP): Promise<QueueState> {
   const stream = queueStream(processorId);
   const length = await redis.xlen(stream);
   let pending = 0;
@@ -212,7 +220,7 @@ export async function queueState(redis: Redis, processorId: string, group = CONS
 }
 
 /** Waits until the queue is empty and nothing is pending. */
-export async function waitForDrainedQueue(redis: Redis, processorId: string, timeoutMs = 60_000): Promise<QueueState> {
+export async function waitForDrainedQueue(redis: StreamClient, processorId: string, timeoutMs = 60_000): Promise<QueueState> {
   let last: QueueState | undefined;
   return waitFor(
     async () => {
@@ -230,7 +238,7 @@ export interface ConsumerInfo {
 }
 
 /** XINFO CONSUMERS of the group (empty when the group does not exist). */
-export async function consumers(redis: Redis, processorId: string, group = CONSUMER_GROUP): Promise<ConsumerInfo[]> {
+export async function consumers(redis: StreamClient, processorId: string, group = CONSUMER_GROUP): Promise<ConsumerInfo[]> {
   let raw: unknown;
   try {
     raw = await redis.xinfo('CONSUMERS', queueStream(processorId), group);
@@ -253,7 +261,7 @@ export async function consumers(redis: Redis, processorId: string, group = CONSU
  * right after reading. Creates the group (from '0') when missing, as the
  * service does. Returns the entry ids read.
  */
-export async function readAsGhost(redis: Redis, processorId: string, consumer: string, count: number, group = CONSUMER_GROUP): Promise<string[]> {
+export async function readAsGhost(redis: StreamClient, processorId: string, consumer: string, count: number, group = CONSUMER_GROUP): Promise<string[]> {
   const stream = queueStream(processorId);
   try {
     await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');

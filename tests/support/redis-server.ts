@@ -39,6 +39,12 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Kills the server abruptly (SIGKILL) and leaves it down. */
   kill(): Promise<void>;
+  /** Freezes the running process (SIGSTOP): it holds its sockets but answers nothing until resume(). */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). No-op when not paused. */
+  resume(): void;
+  /** True between pause() and resume() (or the process's end). */
+  readonly paused: boolean;
   /** Kills the server (SIGKILL by default) and starts it again on the same port. Without appendonly the data is lost. */
   restart(options?: { readonly signal?: 'SIGKILL' | 'SIGTERM'; readonly downMs?: number }): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -107,6 +113,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
+  let paused = false;
 
   const args = (): string[] => [
     '--port', String(port),
@@ -160,6 +167,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const proc = child;
     if (!proc) return;
     proc.kill(signal);
+    // A stopped process only acts on SIGTERM once it runs again.
+    if (paused) proc.kill('SIGCONT');
+    paused = false;
     const escalation = setTimeout(() => proc.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(escalation);
@@ -175,6 +185,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     start,
     stop: () => terminate('SIGTERM'),
     kill: () => terminate('SIGKILL'),
+    pause() {
+      if (!child) throw new Error(`redis-server on port ${port} is not running`);
+      child.kill('SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      if (child && paused) child.kill('SIGCONT');
+      paused = false;
+    },
+    get paused() {
+      return paused;
+    },
     async restart(restartOptions = {}) {
       await terminate(restartOptions.signal ?? 'SIGKILL');
       if (restartOptions.downMs) await sleep(restartOptions.downMs);

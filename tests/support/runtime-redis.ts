@@ -9,9 +9,10 @@
  *   ... await pushFrames(rt.producer, ...) ...
  */
 import { Redis } from 'ioredis';
-import { queueState, tallyResults, waitForResults, type ResultTally } from './frames';
+import { queueState, tallyResults, waitForResults, type ResultTally, type StreamClient } from './frames';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server';
-import { ensureServiceBuilt, stopAllServices, waitFor } from './service-process';
+import { useRuntimeFixture } from './runtime-fixture';
+import { waitFor } from './service-process';
 
 export interface RuntimeRedisOptions {
   /** Options of the redis-server (e.g. appendonly). */
@@ -29,50 +30,37 @@ export interface RuntimeRedis {
 }
 
 export function useRuntimeRedis(options: RuntimeRedisOptions = {}): RuntimeRedis {
-  let redis: RedisServer | undefined;
-  let client: Redis | undefined;
-  let producer: Redis | undefined;
-
-  beforeAll(async () => {
-    await ensureServiceBuilt();
-    redis = await startRedisServer(options.server);
-    client = new Redis(redis.url);
-    if (options.producer) producer = new Redis(redis.url);
+  const parts = useRuntimeFixture({
+    name: 'useRuntimeRedis',
+    stopServicesAfterEach: options.stopServicesAfterEach ?? false,
+    start: async () => {
+      const redis = await startRedisServer(options.server);
+      return { redis, client: new Redis(redis.url), producer: options.producer ? new Redis(redis.url) : undefined };
+    },
+    stop: async ({ redis, client, producer }) => {
+      client.disconnect();
+      producer?.disconnect();
+      await redis.dispose();
+    },
   });
-
-  if (options.stopServicesAfterEach) {
-    afterEach(async () => {
-      await stopAllServices();
-    });
-  }
-
-  afterAll(async () => {
-    await stopAllServices();
-    client?.disconnect();
-    producer?.disconnect();
-    await redis?.dispose();
-  });
-
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`useRuntimeRedis: ${what} is not available (outside the describe's tests, or not requested)`);
-    return value;
-  };
   return {
     get redis() {
-      return started(redis, 'the redis-server');
+      return parts().redis;
     },
     get client() {
-      return started(client, 'the client');
+      return parts().client;
     },
     get producer() {
-      return started(producer, 'the producer (pass { producer: true })');
+      const producer = parts().producer;
+      if (!producer) throw new Error('useRuntimeRedis: the producer is not available (pass { producer: true })');
+      return producer;
     },
   };
 }
 
 /** Waits for one result per pushed frame (120 s by default), reporting the service's log tail on a timeout. */
 export function waitForFrameResults(
-  client: Redis,
+  client: StreamClient,
   frames: readonly { readonly frameId: string }[],
   service: { tail(): string },
   timeoutMs = 120_000,
@@ -86,7 +74,7 @@ export function waitForFrameResults(
  * acknowledged), reporting the service's log tail on a timeout.
  */
 export async function waitForResultsWithFramesInFlight(
-  client: Redis,
+  client: StreamClient,
   processorId: string,
   frameIds: readonly string[],
   atLeast: number,

@@ -68,6 +68,12 @@ export const CONFIG_SCHEMA = {
   // Redis Streams
   REDIS_URL: urlVar('Redis URL; unset = embedded mode on INPUT_DIR.', undefined, ['redis:', 'rediss:']),
   REDIS_CLUSTER: booleanVar('Connect to a Redis Cluster (REDIS_URL is one seed node).', false),
+  REDIS_WAIT_TIMEOUT_MS: integerVar(
+    "Redis Cluster: longest wait (WAIT) for a result or dead letter to reach its master's replicas before the frame's queue entry is acknowledged; past it the entry stays pending and is redelivered.",
+    1000,
+    1,
+    60_000,
+  ),
   CONSUMER_GROUP: stringVar('Consumer group on the frame queue.', 'face-recognition', /^[A-Za-z0-9_.:-]{1,128}$/),
   RESULT_STREAM: stringVar('Stream receiving one result per frame.', 'faces:detected'),
   RESULT_STREAM_MAXLEN: integerVar('Approximate cap of RESULT_STREAM (MAXLEN ~).', 100_000, 1),

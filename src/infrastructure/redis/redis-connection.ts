@@ -39,6 +39,16 @@ export interface RedisConnectionOptions {
 
 const MAX_RECONNECT_DELAY_MS = 2000;
 const DEFAULT_COMMAND_RETRIES = 20;
+/**
+ * Cluster: a command to a master that died, or refused with CLUSTERDOWN /
+ * TRYAGAIN while a replica takes over, is sent again every 200 ms up to 50
+ * times (ioredis: 100 ms, 16 times), so it rides out a failover of about 10 s
+ * instead of failing after 1.6 s (measured here: 2.0-2.8 s with
+ * cluster-node-timeout 1000 ms, tests/integration/cluster/failover.test.ts).
+ * A frame whose publication still fails stays pending and waits CLAIM_IDLE_MS.
+ */
+const CLUSTER_RETRY_DELAY_MS = 200;
+const CLUSTER_MAX_REDIRECTIONS = 50;
 
 /** Reconnect delay after `attempt` failures (1-based): min(50·2^attempt, 2000) ms plus up to 20 % jitter. */
 export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
@@ -116,6 +126,10 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCli
         enableOfflineQueue: true,
         enableReadyCheck: true,
         clusterRetryStrategy: retryStrategy,
+        retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+        retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+        retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
+        maxRedirections: CLUSTER_MAX_REDIRECTIONS,
         redisOptions: common,
       } satisfies ClusterOptions)
     : new Redis({

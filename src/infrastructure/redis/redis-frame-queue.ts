@@ -3,6 +3,7 @@ import { DependencyUnavailable, FaceRecognitionError } from '../../domain/errors
 import type { RedisClient } from './redis-connection';
 import { frameQueueStream } from './redis-keys';
 import { ACK_DELETE_LUA, DEAD_LETTER_LUA, defineScript, type ScriptRunner } from './redis-scripts';
+import { writeReplicated } from './replication';
 import {
   deadLetterFields,
   flattenFields,
@@ -28,6 +29,8 @@ export interface RedisFrameQueueOptions {
   readonly deadLetterMaxLen?: number;
   /** REDIS_CLUSTER: multi-key steps are split per slot (see deadLetter). */
   readonly cluster?: boolean;
+  /** REDIS_WAIT_TIMEOUT_MS: cluster only, longest WAIT for a dead letter to reach its master's replicas. Default 1000. */
+  readonly replicationTimeoutMs?: number;
 }
 
 /** How long close() waits past a live read's BLOCK time for its reply. */
@@ -55,6 +58,7 @@ export class RedisFrameQueue implements FrameQueue {
   private readonly deadLetterStream: string;
   private readonly deadLetterMaxLen: number;
   private readonly cluster: boolean;
+  private readonly replicationTimeoutMs: number;
   private readonly deadLetterScript: ScriptRunner;
   private readonly ackDeleteScript: ScriptRunner;
   private closed = false;
@@ -76,6 +80,7 @@ export class RedisFrameQueue implements FrameQueue {
     this.deadLetterStream = options.deadLetterStream;
     this.deadLetterMaxLen = options.deadLetterMaxLen ?? 100_000;
     this.cluster = options.cluster ?? false;
+    this.replicationTimeoutMs = options.replicationTimeoutMs ?? 1000;
     this.deadLetterScript = defineScript(commands, 'dead_letter', DEAD_LETTER_LUA, 2);
     this.ackDeleteScript = defineScript(commands, 'ack_delete', ACK_DELETE_LUA, 1);
   }
@@ -191,11 +196,15 @@ export class RedisFrameQueue implements FrameQueue {
         return;
       }
       // Redis Cluster: the queue and the dead-letter stream are fixed names from the
-      // configuration and generally live in different slots, and a script may only
-      // touch one slot. So: (1) XADD to the dead-letter stream, (2) XACK + XDEL on the
-      // queue. A crash between the steps leaves the entry pending: it is redelivered
-      // and dead-lettered again — at worst a duplicate dead-letter entry, never a lost frame.
-      await this.commands.xadd(this.deadLetterStream, 'MAXLEN', '~', this.deadLetterMaxLen, '*', ...fields);
+      // configuration and generally live in different slots (on different masters),
+      // and a script may only touch one slot. So: (1) XADD to the dead-letter stream,
+      // confirmed by its master's replicas (WAIT, or a failover of that master could
+      // drop the dead letter after (2) removed the entry: a frame gone without a
+      // trace), (2) XACK + XDEL on the queue. A crash or failure between the steps
+      // leaves the entry pending: it is redelivered and dead-lettered again — at
+      // worst a duplicate dead-letter entry, never a lost frame.
+      const stream = this.deadLetterStream;
+      await writeReplicated(this.commands, stream, (p) => void p.xadd(stream, 'MAXLEN', '~', this.deadLetterMaxLen, '*', ...fields), this.replicationTimeoutMs, 'dead-letter XADD');
       await this.ackDeleteScript([this.stream], [this.group, delivery.entryId]);
     } catch (error) {
       throw this.unavailable('dead-letter', error, { entryId: delivery.entryId });

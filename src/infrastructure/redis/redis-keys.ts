@@ -18,6 +18,21 @@ export function clusterHashPart(key: string): string {
   return key.slice(open + 1, close);
 }
 
+/** CRC16-CCITT (XMODEM), the checksum Redis Cluster maps keys to slots with. */
+function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit += 1) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+export const CLUSTER_SLOTS = 16384;
+
+/** The Redis Cluster slot of `key` (what CLUSTER KEYSLOT answers). */
+export const clusterSlot = (key: string): number => crc16(Buffer.from(clusterHashPart(key), 'utf8')) % CLUSTER_SLOTS;
+
 /** "{<hash part of key>}": a hash tag that puts another key in the same cluster slot as `key`. */
 export function sameSlotTag(key: string): string {
   const part = clusterHashPart(key);

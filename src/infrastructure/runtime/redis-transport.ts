@@ -38,6 +38,7 @@ export function createRedisTransport(config: Config, url: string, logger: Logger
     consumer,
     deadLetterStream: config.DEAD_LETTER_STREAM,
     cluster: config.REDIS_CLUSTER,
+    replicationTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
   });
   return {
     queue,
@@ -48,6 +49,7 @@ export function createRedisTransport(config: Config, url: string, logger: Logger
       resultStreamMaxLen: config.RESULT_STREAM_MAXLEN,
       markerTtlSeconds: config.PROCESSED_MARKER_TTL_S,
       cluster: config.REDIS_CLUSTER,
+      replicationTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
     }),
     images: new RedisFrameImageStore(commands, { keyTemplate: config.FRAME_IMAGE_KEY, imageRoot: config.FRAME_IMAGE_ROOT }),
     ping: () => commands.ping(),

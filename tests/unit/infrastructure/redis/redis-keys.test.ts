@@ -1,4 +1,4 @@
-import { clusterHashPart, frameQueueStream, processedMarkerKey, sameSlotTag } from '../../../../src/infrastructure/redis/redis-keys';
+import { clusterHashPart, clusterSlot, frameQueueStream, processedMarkerKey, sameSlotTag } from '../../../../src/infrastructure/redis/redis-keys';
 
 describe('redis key naming', () => {
   it('names the processor queue frames:ready:<id>', () => {
@@ -12,6 +12,16 @@ describe('redis key naming', () => {
     expect(clusterHashPart('a{}b')).toBe('a{}b'); // empty tag: the whole key
     expect(clusterHashPart('a{b')).toBe('a{b'); // unclosed: the whole key
     expect(clusterHashPart('a}{b}')).toBe('b');
+  });
+
+  it('maps keys to the slots Redis Cluster gives them (CLUSTER KEYSLOT of redis-server 7.0)', () => {
+    expect(clusterSlot('123456789')).toBe(0x31c3 % 16384); // the CRC16 check value of the Redis Cluster spec
+    expect(clusterSlot('foo')).toBe(12182);
+    expect(clusterSlot('{a}')).toBe(15495);
+    expect(clusterSlot('{b}')).toBe(3300);
+    expect(clusterSlot('x{b}y')).toBe(3300);
+    expect(clusterSlot('{c}')).toBe(7365);
+    expect(clusterSlot('{g}')).toBe(7233);
   });
 
   it('builds a hash tag that lands in the same slot as the key', () => {
