@@ -105,20 +105,44 @@ export function shrinkGrey(grey: ArrayLike<number>, sourceWidth: number, sourceH
 }
 
 /**
- * Sharpness of an aligned crop judged at the resolution the face really had.
- * A face smaller than the crop was enlarged to fill it, and enlarging blurs:
- * on the crop itself a crisp 40 px face scores like a motion-blurred 150 px
- * one. So the crop is first shrunk back to the face's own size
- * (`cropPixelsPerSourcePixel` > 1 means it was enlarged), and the variance of
- * the Laplacian is taken there: blur is judged against the detail the camera
- * could deliver, and what the quality gate rejects is blur, not distance
- * (adr/0009).
+ * The part of an aligned crop the sharpness is judged on, as fractions of the
+ * crop: brows to chin, cheek to cheek around the ArcFace template's points
+ * (eyes at 34 % / 66 % across and 46 % down, mouth corners at 82 % down).
+ * The rest of the crop is hair, background, or, for a face at the edge of a
+ * frame, the black fill outside the image, whose hard border would read as
+ * detail.
  */
-export function nativeSharpness(grey: ArrayLike<number>, width: number, height: number, cropPixelsPerSourcePixel: number): number {
-  if (cropPixelsPerSourcePixel <= 1) return laplacianVariance(grey, width, height);
-  const nativeWidth = Math.max(3, Math.round(width / cropPixelsPerSourcePixel));
-  const nativeHeight = Math.max(3, Math.round(height / cropPixelsPerSourcePixel));
-  return laplacianVariance(shrinkGrey(grey, width, height, nativeWidth, nativeHeight), nativeWidth, nativeHeight);
+export const FACE_CORE = { x1: 0.2, y1: 0.25, x2: 0.8, y2: 0.93 } as const;
+
+/** The FACE_CORE pixels of a grey crop, and their size. */
+export function faceCore(grey: ArrayLike<number>, width: number, height: number): { grey: Float32Array; width: number; height: number } {
+  const x1 = Math.round(FACE_CORE.x1 * width);
+  const y1 = Math.round(FACE_CORE.y1 * height);
+  const coreWidth = Math.round(FACE_CORE.x2 * width) - x1;
+  const coreHeight = Math.round(FACE_CORE.y2 * height) - y1;
+  const core = new Float32Array(coreWidth * coreHeight);
+  for (let y = 0; y < coreHeight; y += 1) {
+    for (let x = 0; x < coreWidth; x += 1) core[y * coreWidth + x] = grey[(y1 + y) * width + x1 + x] as number;
+  }
+  return { grey: core, width: coreWidth, height: coreHeight };
+}
+
+/**
+ * Sharpness of an aligned face crop, judged on its FACE_CORE at the
+ * resolution the face really had. A face smaller than the crop was enlarged
+ * to fill it, and enlarging blurs: on the crop itself a crisp 40 px face
+ * scores like a motion-blurred 150 px one. So the core is first shrunk back to
+ * the face's own size (`cropPixelsPerSourcePixel` > 1 means it was enlarged),
+ * and the variance of the Laplacian is taken there: blur is judged against the
+ * detail the camera could deliver, and what the quality gate rejects is blur,
+ * not distance (adr/0009).
+ */
+export function faceSharpness(grey: ArrayLike<number>, width: number, height: number, cropPixelsPerSourcePixel: number): number {
+  const core = faceCore(grey, width, height);
+  if (cropPixelsPerSourcePixel <= 1) return laplacianVariance(core.grey, core.width, core.height);
+  const nativeWidth = Math.max(3, Math.round(core.width / cropPixelsPerSourcePixel));
+  const nativeHeight = Math.max(3, Math.round(core.height / cropPixelsPerSourcePixel));
+  return laplacianVariance(shrinkGrey(core.grey, core.width, core.height, nativeWidth, nativeHeight), nativeWidth, nativeHeight);
 }
 
 export function assessQuality(

@@ -5,7 +5,7 @@ import { matchIdentity } from '../../domain/identity';
 import { lumaOf, mirrorImage, type RgbImage } from '../../domain/image';
 import type { FivePointLandmarks } from '../../domain/landmarks';
 import { arcFaceAlignment, similarityScale } from '../../domain/alignment';
-import { assessQuality, nativeSharpness, type QualityPolicy } from '../../domain/quality';
+import { assessQuality, faceSharpness, type QualityPolicy } from '../../domain/quality';
 import { failure, success, type Outcome } from '../outcome';
 import type { FaceAligner } from '../ports/face-aligner';
 import type { FaceDetector } from '../ports/face-detector';
@@ -106,7 +106,7 @@ export class AnalyzeFaces {
       );
       const qualities = located.map((f, i) => {
         const crop = crops[i] as RgbImage;
-        const sharpness = nativeSharpness(lumaOf(crop), crop.width, crop.height, similarityScale(arcFaceAlignment(landmarks[i]!)));
+        const sharpness = faceSharpness(lumaOf(crop), crop.width, crop.height, similarityScale(arcFaceAlignment(landmarks[i]!)));
         return assessQuality(f.detection.box, landmarks[i]!, sharpness, this.options.quality);
       });
       // Without embedding, the embed and match stages do not run at all (no empty stage in timings or traces).

@@ -142,6 +142,17 @@ export async function loadModelSet(
       loadSeconds: Number(model.loadSeconds.toFixed(3)),
     });
   }
+  try {
+    return assembleModelSet(manifest, models, host, detection);
+  } catch (error) {
+    // Worker threads keep the process alive: a model set that cannot be assembled must not leave them running.
+    await host.terminate();
+    throw error;
+  }
+}
+
+/** Picks each model's adapter from the file itself and wires the set; throws ModelSetError when they do not fit. */
+function assembleModelSet(manifest: ModelManifest, models: OnnxModel[], host: InferenceHost, detection: DetectionSettings): LoadedModelSet {
   const [detectorModel, embedderModel, landmarkModel] = models as [OnnxModel, OnnxModel, OnnxModel | undefined];
   const detectorFamily = pickFamily<DetectorFamily>('detector', detectorModel, manifest.detector, [
     { family: UltraFaceDetector.family, givesLandmarks: false, accepts: UltraFaceDetector.accepts, create: (m, s) => new UltraFaceDetector(m, s, detection) },
@@ -155,7 +166,6 @@ export async function loadModelSet(
         ])
       : undefined;
   if (!detectorFamily.givesLandmarks && !landmarks) {
-    await host.terminate();
     throw new ModelSetError(`${manifest.name}: the '${manifest.detector.family}' detector gives no landmarks, and the manifest names no landmark model`);
   }
   const embedder = pick<FaceEmbedder>('embedder', embedderModel, manifest.embedder, [

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/infrastructure/config/config';
-import { cliError, ensureCliBuilt, runCli } from '../../support/cli';
+import { cliError, ensureCliBuilt, REPO_ROOT, runCli } from '../../support/cli';
 import { noisePng } from '../../support/images';
 import { otherPhotoPath, PORTRAIT_DIR, portraitPath } from '../../support/portraits';
 
@@ -54,6 +54,17 @@ describe('facerec CLI', () => {
       message: `cannot read ${missing}: ENOENT`,
       context: { path: missing, reason: 'ENOENT' },
     });
+  });
+
+  it('exits 1 with model_set_error, and does not hang on its worker threads, when a model file is not what the manifest says', async () => {
+    const modelDir = join(scratch, 'mislabelled-models');
+    await cp(join(REPO_ROOT, 'models', 'default'), modelDir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')) as { detector: { family: string } };
+    manifest.detector.family = 'retinaface';
+    await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
+    const result = await runCli(['detect', textFile], { MODEL_DIR: modelDir });
+    expect(result.code).toBe(1);
+    expect(cliError(result.stderr)).toMatchObject({ code: 'model_set_error', message: expect.stringContaining("looks like 'ultraface' but the manifest says 'retinaface'") });
   });
 
   it('reports a bad configuration value and exits 2', async () => {

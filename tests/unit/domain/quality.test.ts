@@ -1,7 +1,7 @@
 import { applyAffine } from '../../../src/domain/alignment';
 import type { BoundingBox, Point } from '../../../src/domain/geometry';
 import type { FivePointLandmarks } from '../../../src/domain/landmarks';
-import { assessQuality, estimatePose, laplacianVariance, nativeSharpness, shrinkGrey, type QualityPolicy } from '../../../src/domain/quality';
+import { assessQuality, estimatePose, faceCore, faceSharpness, laplacianVariance, shrinkGrey, type QualityPolicy } from '../../../src/domain/quality';
 
 /** A symmetric frontal face: eyes 40 px apart, nose on the midline. */
 const frontal: FivePointLandmarks = [
@@ -150,26 +150,39 @@ describe('shrinkGrey', () => {
   });
 });
 
-describe('nativeSharpness', () => {
-  /** A crisp pattern at `size`, enlarged to `crop` by pixel repetition: what aligning a small face does. */
-  const enlarged = (size: number, crop: number): number[] => {
-    const pattern = Array.from({ length: size * size }, (_, i) => ((i % size) + Math.floor(i / size)) % 2 === 0 ? 0 : 255);
-    return Array.from({ length: crop * crop }, (_, i) => pattern[Math.floor(Math.floor(i / crop) / (crop / size)) * size + Math.floor((i % crop) / (crop / size))] as number);
-  };
+describe('faceSharpness', () => {
+  /** A crisp checkerboard of `size` cells, enlarged to `crop` by pixel repetition: what aligning a small face does. */
+  const enlarged = (size: number, crop: number): number[] =>
+    Array.from({ length: crop * crop }, (_, i) => {
+      const cellX = Math.floor((i % crop) / (crop / size));
+      const cellY = Math.floor(Math.floor(i / crop) / (crop / size));
+      return (cellX + cellY) % 2 === 0 ? 0 : 255;
+    });
 
-  it('is the crop’s own Laplacian variance when the face was not enlarged', () => {
-    const grey = enlarged(8, 8);
-    expect(nativeSharpness(grey, 8, 8, 1)).toBe(laplacianVariance(grey, 8, 8));
-    expect(nativeSharpness(grey, 8, 8, 0.5)).toBe(laplacianVariance(grey, 8, 8));
+  it('is the Laplacian variance of the face core when the face was not enlarged', () => {
+    const grey = enlarged(20, 20);
+    const core = faceCore(grey, 20, 20);
+    expect(core).toMatchObject({ width: 12, height: 14 });
+    expect(faceSharpness(grey, 20, 20, 1)).toBe(laplacianVariance(core.grey, core.width, core.height));
+    expect(faceSharpness(grey, 20, 20, 0.5)).toBe(laplacianVariance(core.grey, core.width, core.height));
   });
 
   it('judges an enlarged face at its own resolution, where it is as crisp as it was', () => {
-    const crop = enlarged(8, 32);
-    expect(laplacianVariance(crop, 32, 32)).toBeLessThan(nativeSharpness(crop, 32, 32, 4) / 4);
-    expect(nativeSharpness(crop, 32, 32, 4)).toBeCloseTo(laplacianVariance(enlarged(8, 8), 8, 8), 6);
+    // Cells of two native pixels, each enlarged 4×: shrinking back keeps their edges.
+    const crop = enlarged(14, 112);
+    const core = faceCore(crop, 112, 112);
+    const onTheCrop = laplacianVariance(core.grey, core.width, core.height);
+    expect(faceSharpness(crop, 112, 112, 4)).toBeGreaterThan(2 * onTheCrop);
+  });
+
+  it('ignores what lies outside the face core, such as the black fill beyond a frame edge', () => {
+    const crop = enlarged(28, 112).map((v) => (v === 0 ? 100 : 140));
+    const filled = crop.map((v, i) => (i % 112 < 10 ? 0 : v));
+    expect(faceSharpness(filled, 112, 112, 1)).toBe(faceSharpness(crop, 112, 112, 1));
+    expect(laplacianVariance(filled, 112, 112)).not.toBe(laplacianVariance(crop, 112, 112));
   });
 
   it('keeps at least 3 × 3 pixels for the Laplacian', () => {
-    expect(Number.isFinite(nativeSharpness(enlarged(2, 8), 8, 8, 100))).toBe(true);
+    expect(Number.isFinite(faceSharpness(enlarged(2, 8), 8, 8, 100))).toBe(true);
   });
 });
