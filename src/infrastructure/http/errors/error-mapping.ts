@@ -41,6 +41,7 @@ const TYPED_ERROR_CODES: Readonly<Record<string, ApiErrorCode>> = {
   multiple_faces: 'multiple_faces',
   poor_quality: 'poor_quality',
   invalid_person_id: 'invalid_request',
+  invalid_cursor: 'invalid_request',
   overloaded: 'overloaded',
 };
 
