@@ -19,7 +19,7 @@ import { ConfigError } from './infrastructure/config/env-schema';
 import type { LoadedModelSet } from './infrastructure/onnx/model-set';
 import { StageTimings } from './infrastructure/telemetry/stage-timings';
 import { INFRA } from './infrastructure/tokens';
-import { bindGallery, createContainer, releaseContainer } from './main';
+import { bindGallery, createContainer, releaseContainer } from './composition/pipeline';
 
 const USAGE = `usage:
   facerec detect <image>

@@ -3,7 +3,7 @@ import type { Outcome } from '../../src/application/outcome';
 import { TOKENS } from '../../src/application/tokens';
 import type { AnalyzeFaces, ImageAnalysis } from '../../src/application/use-cases/analyze-faces';
 import { loadConfig, type Config } from '../../src/infrastructure/config/config';
-import { createContainer, releaseContainer } from '../../src/main';
+import { createContainer, releaseContainer } from '../../src/composition/pipeline';
 
 /** The production pipeline, wired by the composition root with the real models. */
 export interface Pipeline {

@@ -3,7 +3,7 @@ import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-f
 import { cosineSimilarity } from '../../../src/domain/embedding';
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { loadConfig } from '../../../src/infrastructure/config/config';
-import { detectionSettings } from '../../../src/main';
+import { detectionSettings } from '../../../src/composition/pipeline';
 import { AUTO_CANDIDATES } from '../../../src/infrastructure/onnx/inference-protocol';
 import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';
 import { readPortrait } from '../../support/portraits';

@@ -3,7 +3,7 @@ import type { LandmarkLocator } from '../../../src/application/ports/landmark-lo
 import { ARCFACE_CROP_SIZE, arcFaceAlignment, invertAffine } from '../../../src/domain/alignment';
 import type { FivePointLandmarks } from '../../../src/domain/landmarks';
 import { loadConfig } from '../../../src/infrastructure/config/config';
-import { detectionSettings } from '../../../src/main';
+import { detectionSettings } from '../../../src/composition/pipeline';
 import { warpAffine } from '../../../src/infrastructure/imaging/affine-warp';
 import { SharpImageDecoder } from '../../../src/infrastructure/imaging/sharp-image-decoder';
 import { loadModelSet, type LoadedModelSet } from '../../../src/infrastructure/onnx/model-set';

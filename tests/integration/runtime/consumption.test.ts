@@ -1,3 +1,5 @@
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -31,36 +33,19 @@ const SCHEMA_PATH = join(REPO_ROOT, 'docs', 'schemas', 'faces-detected.v1.json')
 const MODES: readonly ImageMode[] = ['frame-key', 'image-key', 'inline', 'binary'];
 const PER_MODE = 4;
 
-type Validate = ((data: unknown) => boolean) & { errors?: unknown };
-
-/** Validators of the result entry and of its `faces` JSON, compiled with ajv when it can be resolved (a dependency of eslint). */
-function schemaValidators(): { entry: Validate; faces: Validate } | null {
-  let AjvClass: new (options: Record<string, unknown>) => {
-    addSchema(schema: object): unknown;
-    getSchema(id: string): Validate | undefined;
-    compile(schema: object): Validate;
-  };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, transitive dependency
-    const loaded = require('ajv') as { default?: typeof AjvClass } & typeof AjvClass;
-    AjvClass = loaded.default ?? loaded;
-  } catch {
-    return null;
-  }
-  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
-  // ajv 6 (eslint's) knows draft-07, not the 2020-12 meta-schema: validate with the keywords it has.
-  delete schema.$schema;
-  const ajv = new AjvClass({ allErrors: true, validateSchema: false });
+/** Validators of the result entry and of its `faces` JSON (the schema is JSON Schema 2020-12, with formats). */
+function schemaValidators(): { entry: ValidateFunction; faces: ValidateFunction } {
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { $id: string };
+  const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
   ajv.addSchema(schema);
-  const id = schema.$id as string;
-  const entry = ajv.getSchema(id);
-  if (!entry) return null;
-  // contentSchema is an annotation for ajv: the faces JSON is validated on its own against $defs/face.
-  const faces = ajv.compile({ type: 'array', items: { $ref: `${id}#/$defs/face` } });
+  const entry = ajv.getSchema(schema.$id);
+  if (!entry) throw new Error(`${SCHEMA_PATH} did not compile`);
+  // contentSchema is an annotation in 2020-12: the faces JSON is validated on its own against $defs/face.
+  const faces = ajv.compile({ type: 'array', items: { $ref: `${schema.$id}#/$defs/face` } });
   return { entry, faces };
 }
 
-/** The checks the schema makes, by hand (used when ajv is not resolvable, and always for the essentials). */
+/** The essentials of the schema, checked by hand on every result (with readable failures). */
 function checkResultByHand(fields: Record<string, string>): void {
   for (const name of ['schema_version', 'frame_id', 'camera_id', 'timestamp', 'processor_id', 'processed_at', 'faces_count', 'faces', 'latency_ms', 'model_version']) {
     expect(typeof fields[name]).toBe('string');
@@ -148,11 +133,6 @@ describe('service runtime: consumption and results', () => {
   it('matches docs/schemas/faces-detected.v1.json', () => {
     const validators = schemaValidators();
     const sample = (results.get(pushed[0]?.frameId as string) as StreamEntry[])[0]?.fields as Record<string, string>;
-    if (!validators) {
-      console.warn('ajv is not resolvable: the result entry was checked by hand only');
-      checkResultByHand(sample);
-      return;
-    }
     for (const frame of pushed) {
       const fields = (results.get(frame.frameId) as StreamEntry[])[0]?.fields as Record<string, string>;
       expect({ frame: frame.frameId, valid: validators.entry(fields), errors: validators.entry.errors ?? null }).toEqual({ frame: frame.frameId, valid: true, errors: null });
