@@ -65,7 +65,7 @@ export function enrollmentRoutes(app: FastifyInstance, options: EnrollmentRoutes
     },
   );
 
-  app.post<{ Params: Static<typeof SessionParams>; Body: Static<typeof CommitBody> | undefined }>(
+  app.post<{ Params: Static<typeof SessionParams>; Body: Static<typeof CommitBody> }>(
     '/enrollments/:session_id/commit',
     {
       schema: {
@@ -77,9 +77,13 @@ export function enrollmentRoutes(app: FastifyInstance, options: EnrollmentRoutes
         body: CommitBody,
         response: { 200: CommitResponse, ...errorResponses(['session_not_found', 'face_not_detected', 'version_conflict', 'storage_error']) },
       },
+      // The body is optional: a commit without one (no Content-Type) is validated as an empty object.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
     },
     async (request) => {
-      const body = request.body ?? {};
+      const body = request.body;
       const metadata = metadataOf(body.metadata);
       const result = await gallery.commitEnrollment.execute({
         sessionId: request.params.session_id,
