@@ -1,6 +1,7 @@
 import type { Person } from '../../../domain/person';
 import { PersonNotFound, VersionConflict } from '../../gallery-errors';
 import type { PersonRepository } from '../../ports/person-repository';
+import { sleep } from '../../services/async-helpers';
 
 /**
  * What this replica does right after it wrote the gallery, before the change
@@ -14,13 +15,18 @@ export interface GalleryWriteListener {
 
 export const noWriteListener: GalleryWriteListener = { personWritten: () => undefined, personDeleted: () => undefined };
 
-/** How often a read-modify-write is retried when another writer got in between. */
-export const DEFAULT_WRITE_ATTEMPTS = 5;
+/** How often a read-modify-write is tried when other writers keep getting in between. */
+export const DEFAULT_WRITE_ATTEMPTS = 8;
+/** Longest pause before a retry, per attempt made: writers that collided spread out instead of colliding again. */
+const RETRY_SPREAD_MS = 15;
 
 /**
  * Read-modify-write of one person under the repository's optimistic version:
  * reads the person, applies `change`, writes it if nobody wrote in between,
- * else reads again (at most `attempts` times, then the VersionConflict).
+ * else waits a random moment and reads again (at most `attempts` times,
+ * then the VersionConflict). Without the pause, writers that collided read
+ * and collide again: with six concurrent updates of one person, one of them
+ * lost five rounds in a row here.
  */
 export async function changePerson(
   repository: PersonRepository,
@@ -37,6 +43,7 @@ export async function changePerson(
       return next;
     } catch (error) {
       if (!(error instanceof VersionConflict) || attempt >= attempts) throw error;
+      await sleep(Math.random() * RETRY_SPREAD_MS * attempt);
     }
   }
 }
