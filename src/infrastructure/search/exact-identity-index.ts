@@ -26,7 +26,7 @@ export interface ExactIdentityIndexOptions {
  * the gallery.
  */
 export class ExactIdentityIndex implements IdentityIndex {
-  private dimensions: number | null;
+  private dimensionsFixed: number | null;
   private capacity: number;
   private templates: Float32Array;
   private ids: string[] = [];
@@ -39,9 +39,14 @@ export class ExactIdentityIndex implements IdentityIndex {
   private embeddingTotal = 0;
 
   constructor(options: ExactIdentityIndexOptions = {}) {
-    this.dimensions = options.dimensions ?? null;
+    this.dimensionsFixed = options.dimensions ?? null;
     this.capacity = Math.max(1, options.initialCapacity ?? 16);
-    this.templates = new Float32Array(this.dimensions === null ? 0 : this.capacity * this.dimensions);
+    this.templates = new Float32Array(this.dimensionsFixed === null ? 0 : this.capacity * this.dimensionsFixed);
+  }
+
+  /** The embedding size, once fixed (by the options or the first identity). */
+  get dimensions(): number | null {
+    return this.dimensionsFixed;
   }
 
   get size(): { readonly identities: number; readonly embeddings: number } {
@@ -79,7 +84,7 @@ export class ExactIdentityIndex implements IdentityIndex {
     const slot = this.slotOf.get(identityId);
     if (slot === undefined) return false;
     const last = this.ids.length - 1;
-    const dimensions = this.dimensions as number;
+    const dimensions = this.dimensionsFixed as number;
     this.embeddingTotal -= this.embeddingCounts[slot]!;
     if (slot !== last) {
       this.templates.copyWithin(slot * dimensions, last * dimensions, (last + 1) * dimensions);
@@ -101,7 +106,7 @@ export class ExactIdentityIndex implements IdentityIndex {
   get(identityId: string): IndexedIdentity | undefined {
     const slot = this.slotOf.get(identityId);
     if (slot === undefined) return undefined;
-    const dimensions = this.dimensions as number;
+    const dimensions = this.dimensionsFixed as number;
     return {
       id: identityId,
       name: this.names[slot]!,
@@ -127,8 +132,8 @@ export class ExactIdentityIndex implements IdentityIndex {
     const kept = Math.min(Math.max(0, Math.floor(k)), count);
     if (probes.length === 0) return [];
     probes.forEach((probe) => this.checkProbe(probe));
-    if (this.dimensions === null || kept === 0) return probes.map(() => []);
-    const dimensions = this.dimensions;
+    if (this.dimensionsFixed === null || kept === 0) return probes.map(() => []);
+    const dimensions = this.dimensionsFixed;
     const normalisedProbes = new Float32Array(probes.length * dimensions);
     probes.forEach((probe, p) => writeNormalised(probe, normalisedProbes, p * dimensions));
     const shortlistSize = Math.min(count, kept + SHORTLIST_MARGIN);
@@ -148,7 +153,7 @@ export class ExactIdentityIndex implements IdentityIndex {
    * approximate tier re-ranks its graph's candidates. Unknown ids are skipped.
    */
   rescore(probe: Embedding, identityIds: Iterable<string>, k: number): IdentityCandidate[] {
-    const dimensions = this.dimensions;
+    const dimensions = this.dimensionsFixed;
     if (dimensions === null) return [];
     const normalised = new Float32Array(dimensions);
     writeNormalised(this.checkProbe(probe), normalised, 0);
@@ -160,9 +165,23 @@ export class ExactIdentityIndex implements IdentityIndex {
     return this.candidatesOf(selection.sorted());
   }
 
+  /** The probe checked against the index's size and L2-normalised. */
+  normalisedProbe(probe: Embedding): Float32Array {
+    const normalised = new Float32Array(probe.length);
+    writeNormalised(this.checkProbe(probe), normalised, 0);
+    return normalised;
+  }
+
+  /** The stored (normalised) template of an identity: a view into the array, valid until the next write. */
+  templateView(identityId: string): Float32Array | undefined {
+    const slot = this.slotOf.get(identityId);
+    const dimensions = this.dimensionsFixed;
+    return slot === undefined || dimensions === null ? undefined : this.templates.subarray(slot * dimensions, (slot + 1) * dimensions);
+  }
+
   /** Every live template (a view into the array, valid until the next write) with its id. */
   *entries(): IterableIterator<{ readonly id: string; readonly template: Float32Array }> {
-    const dimensions = this.dimensions;
+    const dimensions = this.dimensionsFixed;
     if (dimensions === null) return;
     for (let slot = 0; slot < this.ids.length; slot += 1) {
       yield { id: this.ids[slot]!, template: this.templates.subarray(slot * dimensions, (slot + 1) * dimensions) };
@@ -171,7 +190,7 @@ export class ExactIdentityIndex implements IdentityIndex {
 
   /** Every template against one probe, in JavaScript: the reference the shortlist falls back to on near-ties. */
   private scan(probes: Float32Array, probeOffset: number, k: number): ReturnType<TopKSelection['sorted']> {
-    const dimensions = this.dimensions as number;
+    const dimensions = this.dimensionsFixed as number;
     const selection = new TopKSelection(k);
     for (let slot = 0; slot < this.ids.length; slot += 1) {
       selection.offer(dot(this.templates, slot * dimensions, probes, probeOffset, dimensions), this.sequences[slot]!, slot);
@@ -184,9 +203,9 @@ export class ExactIdentityIndex implements IdentityIndex {
   }
 
   private checkProbe(probe: Embedding): Embedding {
-    if (this.dimensions !== null && probe.length !== this.dimensions) {
-      throw new EmbeddingMismatchError(`cannot search an index of ${this.dimensions}-d templates with a ${probe.length}-d probe`, {
-        sizeA: this.dimensions,
+    if (this.dimensionsFixed !== null && probe.length !== this.dimensionsFixed) {
+      throw new EmbeddingMismatchError(`cannot search an index of ${this.dimensionsFixed}-d templates with a ${probe.length}-d probe`, {
+        sizeA: this.dimensionsFixed,
         sizeB: probe.length,
       });
     }
@@ -194,17 +213,17 @@ export class ExactIdentityIndex implements IdentityIndex {
   }
 
   private fixDimensions(length: number, identityId: string): number {
-    if (this.dimensions === null) {
-      this.dimensions = length;
+    if (this.dimensionsFixed === null) {
+      this.dimensionsFixed = length;
       this.templates = new Float32Array(this.capacity * length);
-    } else if (length !== this.dimensions) {
-      throw new EmbeddingMismatchError(`cannot index a ${length}-d template in an index of ${this.dimensions}-d templates`, {
-        sizeA: this.dimensions,
+    } else if (length !== this.dimensionsFixed) {
+      throw new EmbeddingMismatchError(`cannot index a ${length}-d template in an index of ${this.dimensionsFixed}-d templates`, {
+        sizeA: this.dimensionsFixed,
         sizeB: length,
         identityId,
       });
     }
-    return this.dimensions;
+    return this.dimensionsFixed;
   }
 
   private ensureCapacity(slots: number, dimensions: number): void {

@@ -2,7 +2,7 @@ import { mostCentralFace } from '../../../domain/detection';
 import { fuseEmbeddings, type Embedding } from '../../../domain/embedding';
 import { FaceNotDetected } from '../../../domain/errors';
 import type { AnalyzedFace } from '../../../domain/face';
-import { verify } from '../../../domain/identity';
+import { decideIdentity, verify } from '../../../domain/identity';
 import { PersonNotFound, PoorQuality } from '../../gallery-errors';
 import type { IdentityCandidate, IdentityIndex } from '../../ports/identity-index';
 import type { PersonRepository } from '../../ports/person-repository';
@@ -88,11 +88,12 @@ export class VerifyFace {
     };
   }
 
+  /** The stream's open-set decision (domain decideIdentity), at the identification threshold. */
   private identityOf(candidates: readonly IdentityCandidate[]): FaceIdentity {
-    const best = candidates[0];
-    if (best === undefined) return { status: 'unknown', similarity: null };
-    if (best.similarity >= this.options.identificationThreshold) return { status: 'known', personId: best.identityId, similarity: best.similarity };
-    return { status: 'unknown', similarity: best.similarity };
+    const decision = decideIdentity(candidates, this.options.identificationThreshold);
+    return decision.status === 'known'
+      ? { status: 'known', personId: decision.identityId, similarity: decision.similarity }
+      : { status: 'unknown', similarity: decision.bestSimilarity };
   }
 
   /** The embedding of the face the 1:1 check is about. */
