@@ -7,6 +7,8 @@ import { loadConfig } from '../../../src/infrastructure/config/config';
 import { formatKey, generateKey } from '../../../src/infrastructure/store/encryption-keys';
 import { galleryChangesKey, peopleIndexKey, personKey } from '../../../src/infrastructure/store/gallery-redis-keys';
 import { vectorToBase64 } from '../../../src/infrastructure/store/person-codec';
+import { GalleryIndexSync } from '../../../src/application/services/gallery-index-sync';
+import { MapIdentityIndex } from '../../support/map-identity-index';
 import { makePerson, nextVersion, randomVector } from '../../support/people';
 import { useFlushedRedis, waitFor } from './redis-test-kit';
 
@@ -188,7 +190,52 @@ describe('the gallery store in Redis mode', () => {
   });
 });
 
-describe('enrolment sessions in Redis', () => {
+describe('a replica index kept by GalleryIndexSync over Redis', () => {
+  const redis = useFlushedRedis();
+  const quiet = { info: () => undefined, warn: () => undefined };
+
+  it('loads the gallery, applies another instance\'s writes, and reloads after a resync', async () => {
+    const open = (): Promise<GalleryStore> =>
+      createGalleryStore(loadConfig({ REDIS_URL: redis.server.url, GALLERY_ENCRYPTION_KEY: KEY_A }), { connectionName: 'test:sync' });
+    const [writer, replica] = [await open(), await open()];
+    try {
+      for (let i = 0; i < 20; i += 1) await writer.repository.create(makePerson(`seed-${i}`, {}, 2));
+      const index = new MapIdentityIndex();
+      const sync = new GalleryIndexSync(replica.repository, index, quiet, { retryMs: 100 });
+      expect((await sync.start()).identities).toBe(20);
+
+      const lags: number[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        const written = Date.now();
+        await writer.repository.create(makePerson(`live-${i}`, {}, 1));
+        await waitFor(() => index.get(`live-${i}`) !== undefined, 5_000, `live-${i} in the index`);
+        lags.push(Date.now() - written);
+      }
+      const deleted = Date.now();
+      await writer.repository.delete('seed-0');
+      await waitFor(() => index.get('seed-0') === undefined, 5_000, 'seed-0 gone from the index');
+      lags.push(Date.now() - deleted);
+      // Written to the console for the report: write → index on the other instance, this machine (shared, loaded).
+      console.log(`gallery change → replica index: max ${Math.max(...lags)} ms over ${lags.length} changes`);
+
+      // A feed trimmed behind the replica: it reloads, and drops a person deleted without its entry reaching it.
+      await redis.admin.multi().del('{gallery}:person:seed-1').zrem('{gallery}:people', 'seed-1')
+        .xadd(galleryChangesKey, '*', 'kind', 'upsert', 'person_id', 'x', 'version', '1')
+        .xadd(galleryChangesKey, '*', 'kind', 'upsert', 'person_id', 'y', 'version', '1')
+        .xtrim(galleryChangesKey, 'MAXLEN', 1)
+        .exec();
+      await waitFor(() => index.get('seed-1') === undefined, 5_000, 'seed-1 dropped by the reload');
+      expect(index.size.identities).toBe(28);
+      await sync.stop();
+    } finally {
+      await writer.close();
+      await replica.close();
+    }
+  });
+});
+
+describe('enrolment sessions in Redis'
+, () => {
   const redis = useFlushedRedis();
   let store: GalleryStore;
   beforeEach(async () => {
