@@ -4,7 +4,8 @@ import type { IdentityIndex } from './application/ports/identity-index';
 import { TOKENS } from './application/tokens';
 import { createHttpServer } from './composition/http';
 import { bindRegistration, onceShutdown, stopWhenEmbeddedInputEnds } from './composition/lifecycle';
-import { bindConfiguredGallery, createContainer, releaseContainer, reportModelsLoaded } from './composition/pipeline';
+import { startGallery } from './composition/gallery';
+import { createContainer, releaseContainer, reportModelsLoaded } from './composition/pipeline';
 import { processorStatus } from './composition/status';
 import { createTelemetry } from './composition/telemetry';
 import { bindFrameConsumer, createTransport } from './composition/transport';
@@ -37,7 +38,13 @@ export async function startService(config: Config): Promise<RunningService> {
   telemetry.metrics.setGallerySize(() => container.get<IdentityIndex>(TOKENS.IdentityIndex).size);
   const modelSet = container.get<LoadedModelSet>(INFRA.ModelSet);
   reportModelsLoaded(modelSet, telemetry.metrics, logger);
-  await bindConfiguredGallery(container, config, logger);
+  let gallery;
+  try {
+    gallery = await startGallery(config, container, logger, `face-recognition:${config.PROCESSOR_ID}`);
+  } catch (error) {
+    await releaseContainer(container);
+    throw error;
+  }
 
   const transport = await createTransport(config, logger);
   telemetry.metrics.setPendingCount(() => transport.queue.pendingCount());
@@ -51,6 +58,7 @@ export async function startService(config: Config): Promise<RunningService> {
     tracing: telemetry.tracing,
     instrumentation: telemetry.frames,
     ...(transport.ping ? { redisPing: transport.ping } : {}),
+    gallery: (gate) => gallery.useCases(gate),
     status: processorStatus(config, SERVICE_VERSION, { consumer, lifecycle: registration?.lifecycle ?? null, modelSet }),
   });
   const address = await http.start();
@@ -66,6 +74,7 @@ export async function startService(config: Config): Promise<RunningService> {
     await registration?.lifecycle.stop();
     await registration?.orchestrator.close();
     await http.stop();
+    await gallery.close();
     await transport.close();
     await telemetry.tracing.shutdown();
     await releaseContainer(container);

@@ -1,8 +1,11 @@
 import type { EnrollmentSessionStore } from '../application/ports/enrollment-sessions';
-import type { IdentityIndex, IndexedIdentity } from '../application/ports/identity-index';
+import type { IdentityIndex } from '../application/ports/identity-index';
 import type { PersonRepository } from '../application/ports/person-repository';
-import type { AdmissionGate } from '../application/services/admission-gate';
+import { AdmissionGate } from '../application/services/admission-gate';
+import { GalleryIndexSync, indexedIdentityOf } from '../application/services/gallery-index-sync';
+import { TOKENS } from '../application/tokens';
 import type { AnalyzeFaces } from '../application/use-cases/analyze-faces';
+import type { Container } from 'inversify';
 import { DeletePerson } from '../application/use-cases/gallery/delete-person';
 import {
   AbandonEnrollment,
@@ -19,9 +22,12 @@ import { RegisterPerson } from '../application/use-cases/gallery/register-person
 import { SeedGallery } from '../application/use-cases/gallery/seed-gallery';
 import { UpdatePerson } from '../application/use-cases/gallery/update-person';
 import { VerifyFace, type VerifyFaceOptions } from '../application/use-cases/gallery/verify-face';
-import { fuseEmbeddings } from '../domain/embedding';
-import type { Person } from '../domain/person';
 import type { QualityPolicy } from '../domain/quality';
+import type { Config } from '../infrastructure/config/config';
+import { readGalleryFolder } from '../infrastructure/gallery/folder-gallery';
+import type { AppLogger } from '../infrastructure/logging/logger';
+import { createGalleryStore, type GalleryStore } from './gallery-store';
+import { analyzeFacesOptions } from './pipeline';
 
 export interface GalleryParts {
   /** The stream's own AnalyzeFaces: the gallery's images run on the same inference workers. */
@@ -37,18 +43,11 @@ export interface GalleryParts {
   readonly enrollment: EnrollmentSessionOptions;
 }
 
-/** The index entry of a person: their template is the normalised mean of their embeddings (adr/0005). */
-export const indexedIdentityOf = (person: Person): IndexedIdentity => ({
-  id: person.id,
-  name: person.name,
-  template: fuseEmbeddings(person.embeddings.map((e) => e.vector)),
-  embeddings: person.embeddings.length,
-});
-
 /** Applies this replica's own writes to its index at once (the change feed brings everyone's, this one's included, a moment later). */
 export const indexWriter = (index: IdentityIndex): GalleryWriteListener => ({
   personWritten: (person) => {
-    if (person.embeddings.length > 0) index.upsert(indexedIdentityOf(person));
+    const identity = indexedIdentityOf(person);
+    if (identity !== null) index.upsert(identity);
     else index.remove(person.id);
   },
   personDeleted: (personId) => {
@@ -72,5 +71,67 @@ export function createGalleryUseCases(parts: GalleryParts): GalleryUseCases & { 
     commitEnrollment: new CommitEnrollment(parts.sessions, parts.repository, parts.enrollment, written),
     abandonEnrollment: new AbandonEnrollment(parts.sessions),
     seedGallery: new SeedGallery(parts.repository, images, written),
+  };
+}
+
+/** The gallery of a running service: its store, the index kept in step with it, and the use cases of the API. */
+export interface RunningGallery {
+  readonly store: GalleryStore;
+  /** The API's use cases, on the API's admission gate. */
+  useCases(gate: AdmissionGate): GalleryUseCases;
+  /** Stops following the change feed and closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the gallery's store of record (Redis, or files under DATA_DIR),
+ * loads it into the pipeline's identity index and follows its change feed
+ * (GalleryIndexSync), then seeds GALLERY_DIR into it as an upsert. The index
+ * is the one the stream matches against, so a person enrolled through any
+ * replica is recognised in every replica's frames. Throws ConfigError for a
+ * missing encryption key in Redis mode or an unusable DATA_DIR, and
+ * StorageError for records this replica cannot decrypt: a clear start-up
+ * failure rather than a service that silently misses people.
+ */
+export async function startGallery(config: Config, container: Container, logger: AppLogger, connectionName: string): Promise<RunningGallery> {
+  const store = await createGalleryStore(config, { connectionName, logger });
+  logger.info('gallery store opened', { mode: store.mode, encryption: store.encryption.source, keyIds: store.encryption.keyIds });
+  const index = container.get<IdentityIndex>(TOKENS.IdentityIndex);
+  const sync = new GalleryIndexSync(store.repository, index, logger);
+  try {
+    const loaded = await sync.start();
+    logger.info('gallery loaded', { identities: loaded.identities, ms: loaded.ms });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const analyze = container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces);
+  const parts = (gate: AdmissionGate): GalleryParts => ({
+    analyze,
+    gate,
+    quality: analyzeFacesOptions(config).quality,
+    repository: store.repository,
+    sessions: store.sessions,
+    index,
+    thresholds: { verificationThreshold: config.MATCH_THRESHOLD, identificationThreshold: config.MATCH_THRESHOLD },
+    enrollment: { ttlMs: store.sessionTtlMs, maxCandidates: config.ENROLLMENT_MAX_FACES, commitFaces: config.ENROLLMENT_COMMIT_FACES },
+  });
+
+  if (config.GALLERY_DIR) {
+    // Before the API and the stream start: seeding has the inference workers to itself.
+    const seeding = createGalleryUseCases(parts(new AdmissionGate({ maxConcurrent: 1, maxQueued: 0 }))).seedGallery;
+    const report = await seeding.execute(await readGalleryFolder(config.GALLERY_DIR));
+    for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
+    logger.info('gallery enrolled', { identities: report.seeded, rejectedPhotos: report.rejected.length, galleryDir: config.GALLERY_DIR });
+  }
+
+  return {
+    store,
+    useCases: (gate) => createGalleryUseCases(parts(gate)),
+    close: async () => {
+      await sync.stop();
+      await store.close();
+    },
   };
 }

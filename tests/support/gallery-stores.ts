@@ -12,11 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnrollmentSessionStore } from '../../src/application/ports/enrollment-sessions';
 import type { PersonRepository } from '../../src/application/ports/person-repository';
-import { generateKey, keyringOf, type GalleryKey } from '../../src/infrastructure/store/encryption-keys';
+import { createGalleryStore } from '../../src/composition/gallery-store';
+import { loadConfig } from '../../src/infrastructure/config/config';
+import { formatKey, generateKey, keyringOf, type GalleryKey } from '../../src/infrastructure/store/encryption-keys';
 import { FilePersonRepository } from '../../src/infrastructure/store/file-person-repository';
 import { MemoryEnrollmentSessions } from '../../src/infrastructure/store/memory-enrollment-sessions';
 import { AesGcmSealer } from '../../src/infrastructure/store/record-sealer';
-import type { RedisServer } from './redis-server';
+import { startRedisServer, type RedisServer } from './redis-server';
 
 export type StoreMode = 'embedded' | 'redis';
 
@@ -37,9 +39,29 @@ export interface GalleryStores {
 }
 
 export async function openGalleryStores(mode: StoreMode): Promise<GalleryStores> {
-  if (mode === 'redis') throw new Error('Redis-mode gallery stores are not available in this build');
+  const key = generateKey('test-key');
+  if (mode === 'redis') return openRedis(await startRedisServer(), key);
   const dir = await mkdtemp(join(tmpdir(), 'gallery-store-'));
-  return openEmbedded(dir, generateKey('test-key'));
+  return openEmbedded(dir, key);
+}
+
+/** The service's own Redis store (createGalleryStore) on `redis`, sealed with `key`. */
+async function openRedis(redis: RedisServer, key: GalleryKey): Promise<GalleryStores> {
+  const store = await createGalleryStore(loadConfig({ REDIS_URL: redis.url, GALLERY_ENCRYPTION_KEY: formatKey(key), LOG_LEVEL: 'warn' }), {
+    connectionName: 'test:gallery-api',
+  });
+  return {
+    mode: 'redis',
+    repository: store.repository,
+    sessions: store.sessions,
+    key,
+    redis,
+    reopen: (other) => openRedis(redis, other ?? key),
+    close: async (options = { dispose: true }) => {
+      await store.close();
+      if (options.dispose !== false) await redis.dispose();
+    },
+  };
 }
 
 async function openEmbedded(dir: string, key: GalleryKey): Promise<GalleryStores> {

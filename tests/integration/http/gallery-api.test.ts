@@ -1,7 +1,8 @@
 import { validate as validateOpenApi } from '@readme/openapi-parser';
 import sharp from 'sharp';
 import { ExactIdentityIndex } from '../../../src/infrastructure/search/exact-identity-index';
-import { createGalleryUseCases, indexedIdentityOf } from '../../../src/composition/gallery';
+import { GalleryIndexSync } from '../../../src/application/services/gallery-index-sync';
+import { createGalleryUseCases } from '../../../src/composition/gallery';
 import { generateKey } from '../../../src/infrastructure/store/encryption-keys';
 import { API_ERROR_STATUS } from '../../../src/infrastructure/http/errors/api-error';
 import { bodyOf, multipart, startTestApi, TEST_KEY, type TestApi } from '../../support/api-server';
@@ -55,7 +56,9 @@ interface GalleryApi {
 async function galleryApi(mode: StoreMode, options: { maxFaces?: number; stores?: GalleryStores; loadIndex?: boolean } = {}): Promise<GalleryApi> {
   const stores = options.stores ?? (await openGalleryStores(mode));
   const index = new ExactIdentityIndex();
-  if (options.loadIndex !== false) for await (const person of stores.repository.all()) index.upsert(indexedIdentityOf(person));
+  // The service's own way of keeping the index: load, then follow the change feed.
+  const sync = options.loadIndex === false ? null : new GalleryIndexSync(stores.repository, index, { info: () => undefined, warn: () => undefined });
+  await sync?.start();
   const api = await startTestApi(pipeline.analyze, {
     gallery: (gate) =>
       createGalleryUseCases({
@@ -74,6 +77,7 @@ async function galleryApi(mode: StoreMode, options: { maxFaces?: number; stores?
     stores,
     close: async () => {
       await api.close();
+      await sync?.stop();
       if (options.stores === undefined) await stores.close();
     },
   };
@@ -82,7 +86,7 @@ async function galleryApi(mode: StoreMode, options: { maxFaces?: number; stores?
 const json = (api: TestApi, method: 'POST' | 'PUT' | 'GET' | 'DELETE', url: string, payload?: object) =>
   api.inject({ method, url, headers: api.auth, ...(payload !== undefined ? { payload } : {}) });
 
-describe.each<StoreMode>(['embedded'])('the gallery lifecycle (%s mode)', (mode) => {
+describe.each<StoreMode>(['embedded', 'redis'])('the gallery lifecycle (%s mode)', (mode) => {
   let g: GalleryApi;
   beforeAll(async () => {
     g = await galleryApi(mode);
@@ -229,15 +233,16 @@ describe.each<StoreMode>(['embedded'])('the gallery lifecycle (%s mode)', (mode)
 });
 
 describe('restarts', () => {
-  it.each<StoreMode>(['embedded'])('keeps the gallery across a restart of the service (%s mode), and 503 storage_error with the wrong key', async (mode) => {
-    const first = await galleryApi(mode);
-    const stores = first.stores;
+  it.each<StoreMode>(['embedded', 'redis'])('keeps the gallery across a restart of the service (%s mode), and 503 storage_error with the wrong key', async (mode) => {
+    const stores = await openGalleryStores(mode);
+    const first = await galleryApi(mode, { stores });
     try {
       expect((await json(first.api, 'POST', '/v1/faces/register', { person_id: 'kept', name: 'Kept', images: [b64(readPortrait(BOB))] })).statusCode).toBe(201);
-      await first.api.close();
+      await first.close();
 
       // A new service over the same store: the index is loaded from it, the person is there.
-      const again = await galleryApi(mode, { stores: await stores.reopen() });
+      const reopened = await stores.reopen();
+      const again = await galleryApi(mode, { stores: reopened });
       try {
         expect(bodyOf(await json(again.api, 'GET', '/v1/faces/kept'))).toMatchObject({ person_id: 'kept', name: 'Kept', embeddings: 1 });
         const identified = bodyOf<{ faces: Array<{ identity: { status: string; person_id?: string } }> }>(
@@ -245,15 +250,18 @@ describe('restarts', () => {
         );
         expect(identified.faces[0]?.identity).toMatchObject({ status: 'known', person_id: 'kept' });
       } finally {
-        await again.api.close();
+        await again.close();
+        await reopened.close({ dispose: false });
       }
 
       // Records sealed with another key cannot be read: a storage error, not a crash and not a silent miss.
-      const wrongKey = await galleryApi(mode, { stores: await stores.reopen(generateKey('other-key')), loadIndex: false });
+      const underOtherKey = await stores.reopen(generateKey('other-key'));
+      const wrongKey = await galleryApi(mode, { stores: underOtherKey, loadIndex: false });
       try {
         expectError(await json(wrongKey.api, 'GET', '/v1/faces/kept'), 'storage_error');
       } finally {
-        await wrongKey.api.close();
+        await wrongKey.close();
+        await underOtherKey.close({ dispose: false });
       }
     } finally {
       await stores.close();

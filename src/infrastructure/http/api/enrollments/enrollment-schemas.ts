@@ -8,7 +8,7 @@ export const OpenBody = Type.Object({ person_id: PersonId }, { additionalPropert
 export const OpenResponse = Type.Object({
   session_id: Type.String(),
   person_id: PersonId,
-  expires_at: Type.String({ format: 'date-time', description: 'The session and its faces are dropped then (ENROLLMENT_SESSION_TTL_MS after opening).' }),
+  expires_at: Type.String({ format: 'date-time', description: 'The session and its faces are dropped then (ENROLLMENT_SESSION_TTL_S after opening).' }),
 });
 
 export function sessionImagesBody(maxImages: number) {
