@@ -22,6 +22,7 @@ export type GalleryStoreConfig = Pick<
   | 'GALLERY_ENCRYPTION_KEY_FILE'
   | 'GALLERY_CHANGES_MAXLEN'
   | 'ENROLLMENT_SESSION_TTL_S'
+  | 'REDIS_WAIT_TIMEOUT_MS'
 >;
 
 export interface GalleryStoreOptions {
@@ -90,6 +91,8 @@ export async function createGalleryStore(config: GalleryStoreConfig, options: Ga
   const repository = new RedisPersonRepository(commands, encryption.sealer, {
     changesMaxLen: config.GALLERY_CHANGES_MAXLEN,
     connectFollower: () => connect('blocking', 'gallery-feed'),
+    // On a cluster, every gallery write waits for its master's replicas (ADR 0003, 0008).
+    ...(config.REDIS_CLUSTER ? { replicationTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return {

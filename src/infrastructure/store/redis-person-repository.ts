@@ -3,6 +3,7 @@ import type { ChangeSubscription, GalleryChange, PersonPage, PersonRepository } 
 import { isValidPersonId, type Person } from '../../domain/person';
 import { closeRedisConnection, type RedisClient } from '../redis/redis-connection';
 import { defineScript, type ScriptRunner } from '../redis/redis-scripts';
+import { writeReplicated } from '../redis/replication';
 import { decodeEntryFields, parseStreamReadReply, toText } from '../redis/stream-codec';
 import { galleryChangesKey, peopleIndexKey, personKey } from './gallery-redis-keys';
 import { CREATE_PERSON_LUA, DELETE_PERSON_LUA, REPLACE_PERSON_LUA } from './gallery-scripts';
@@ -19,6 +20,12 @@ export interface RedisPersonRepositoryOptions {
   /** Longest blocking read, so that close() is noticed promptly even if the disconnect is slow. Default 5 s. */
   readonly blockMs?: number;
   readonly logger?: { warn(message: string, context?: Record<string, unknown>): void };
+  /**
+   * Redis Cluster (REDIS_WAIT_TIMEOUT_MS): after each write, WAIT for the
+   * master's replicas, so an acknowledged enrolment survives a failover.
+   * Unset: no WAIT (a single node).
+   */
+  readonly replicationTimeoutMs?: number;
 }
 
 const PAGE_FOR_ALL = 200;
@@ -40,9 +47,7 @@ const FOLLOW_BATCH = 500;
  * all written together by one Lua script (gallery-scripts.ts).
  */
 export class RedisPersonRepository implements PersonRepository {
-  private readonly createScript: ScriptRunner;
-  private readonly replaceScript: ScriptRunner;
-  private readonly deleteScript: ScriptRunner;
+  private readonly scripts: Record<'create' | 'replace' | 'delete', { readonly run: ScriptRunner; readonly lua: string }>;
   private readonly followers = new Set<ChangeSubscription>();
 
   constructor(
@@ -50,27 +55,46 @@ export class RedisPersonRepository implements PersonRepository {
     private readonly sealer: RecordSealer,
     private readonly options: RedisPersonRepositoryOptions,
   ) {
-    this.createScript = defineScript(client, 'gallery_create', CREATE_PERSON_LUA, 3);
-    this.replaceScript = defineScript(client, 'gallery_replace', REPLACE_PERSON_LUA, 3);
-    this.deleteScript = defineScript(client, 'gallery_delete', DELETE_PERSON_LUA, 3);
+    this.scripts = {
+      create: { run: defineScript(client, 'gallery_create', CREATE_PERSON_LUA, 3), lua: CREATE_PERSON_LUA },
+      replace: { run: defineScript(client, 'gallery_replace', REPLACE_PERSON_LUA, 3), lua: REPLACE_PERSON_LUA },
+      delete: { run: defineScript(client, 'gallery_delete', DELETE_PERSON_LUA, 3), lua: DELETE_PERSON_LUA },
+    };
+  }
+
+  /**
+   * Runs a write script; on a cluster as EVAL followed by WAIT in one
+   * pipeline (writeReplicated: one node, one connection; EVAL rather than
+   * EVALSHA, which ioredis would re-send outside the pipeline after a
+   * NOSCRIPT, behind the WAIT).
+   */
+  private async write(operation: 'create' | 'replace' | 'delete', personId: string, args: readonly (string | number | Buffer)[]): Promise<unknown> {
+    const keys = this.keysOf(personId);
+    const script = this.scripts[operation];
+    const timeoutMs = this.options.replicationTimeoutMs;
+    if (timeoutMs === undefined) return this.run(operation, personId, () => script.run(keys, args));
+    try {
+      const [reply] = await writeReplicated(this.client, keys[0] as string, (pipeline) => void pipeline.eval(script.lua, keys.length, ...keys, ...args), timeoutMs, `gallery ${operation}`);
+      return reply;
+    } catch (error) {
+      throw storageError(`gallery ${operation} of '${personId}' is not confirmed on the replicas (it may be lost if the master fails now)`, personId, error);
+    }
   }
 
   async create(person: Person): Promise<void> {
-    const outcome = toText(await this.run('create', person.id, () => this.createScript(this.keysOf(person.id), this.recordArgs(person))));
+    const outcome = toText(await this.write('create', person.id, this.recordArgs(person)));
     if (outcome === 'exists') throw new PersonExists(person.id);
   }
 
   async replace(person: Person, expectedVersion: number): Promise<void> {
-    const outcome = toText(
-      await this.run('replace', person.id, () => this.replaceScript(this.keysOf(person.id), [...this.recordArgs(person), String(expectedVersion)])),
-    );
+    const outcome = toText(await this.write('replace', person.id, [...this.recordArgs(person), String(expectedVersion)]));
     if (outcome === 'missing') throw new PersonNotFound(person.id);
     if (outcome === 'conflict') throw new VersionConflict(person.id, expectedVersion);
   }
 
   async delete(personId: string): Promise<boolean> {
     if (!isValidPersonId(personId)) return false;
-    const removed = await this.run('delete', personId, () => this.deleteScript(this.keysOf(personId), [personId, this.options.changesMaxLen]));
+    const removed = await this.write('delete', personId, [personId, this.options.changesMaxLen]);
     return Number(removed) === 1;
   }
 

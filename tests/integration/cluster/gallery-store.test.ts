@@ -1,4 +1,5 @@
 import type { GalleryChange } from '../../../src/application/ports/person-repository';
+import { StorageError } from '../../../src/application/gallery-errors';
 import { createGalleryStore, type GalleryStore } from '../../../src/composition/gallery-store';
 import { loadConfig } from '../../../src/infrastructure/config/config';
 import { clusterSlot } from '../../../src/infrastructure/redis/redis-keys';
@@ -29,8 +30,10 @@ describe('the gallery store on a Redis Cluster', () => {
     await cluster?.dispose();
   });
 
-  const open = async (): Promise<GalleryStore> => {
-    const store = await createGalleryStore(loadConfig({ REDIS_URL: cluster.seedUrl, REDIS_CLUSTER: 'true', GALLERY_ENCRYPTION_KEY: key }), { connectionName: 'test:cluster-gallery' });
+  const open = async (env: Record<string, string> = {}): Promise<GalleryStore> => {
+    const store = await createGalleryStore(loadConfig({ REDIS_URL: cluster.seedUrl, REDIS_CLUSTER: 'true', GALLERY_ENCRYPTION_KEY: key, ...env }), {
+      connectionName: 'test:cluster-gallery',
+    });
     stores.push(store);
     return store;
   };
@@ -73,5 +76,22 @@ describe('the gallery store on a Redis Cluster', () => {
     await writer.sessions.add(session.id, [candidate], 5);
     expect((await reader.sessions.get(session.id))?.candidates).toEqual([candidate]);
     expect(await reader.sessions.close(session.id)).toBe(true);
+  });
+
+  // Last: it kills a master.
+  it('confirms each write on the replicas: an acknowledged person survives the failover of its master, an unconfirmed write is reported', async () => {
+    const store = await open({ REDIS_WAIT_TIMEOUT_MS: '500' });
+    const survivor = makePerson('survivor');
+    await store.repository.create(survivor);
+
+    const master = await cluster.masterOf(personKey('survivor'));
+    await cluster.stallReplication(master);
+    const unconfirmed = store.repository.create(makePerson('unconfirmed'));
+    await expect(unconfirmed).rejects.toBeInstanceOf(StorageError);
+    await expect(unconfirmed).rejects.toThrow("gallery create of 'unconfirmed' is not confirmed on the replicas (it may be lost if the master fails now)");
+
+    await cluster.killMaster(master);
+    // The same client (it knows every node; the seed node may be the one killed) reads from the promoted replica.
+    expect(await store.repository.get('survivor')).toEqual(survivor);
   });
 });
