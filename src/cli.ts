@@ -29,7 +29,7 @@ const USAGE = `usage:
   facerec eval scenes --data <dir> [--batch <n>]
   facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
-  facerec bench search [--sizes 10000,100000,1000000] [--probes <n>] [--shortlists 64,128,…] [--dim <n>] [--noise <x>] [--connectivity <M>] [--expansion-add <n>] [--quantization f32|f16|i8] [--seed <n>]
+  facerec bench search [--sizes 10000,100000,1000000] [--probes <n>] [--shortlists 64,128,…] [--dim <n>] [--noise <x>] [--latent <L>] [--connectivity <M>] [--expansion-add <n>] [--quantization f32|f16|i8] [--seed <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
@@ -103,6 +103,7 @@ const parseOptions = (argv: readonly string[]) =>
       shortlists: { type: 'string' },
       dim: { type: 'string' },
       noise: { type: 'string' },
+      latent: { type: 'string' },
       connectivity: { type: 'string' },
       'expansion-add': { type: 'string' },
       quantization: { type: 'string' },
