@@ -13,7 +13,7 @@ export interface TieredIdentityIndexOptions {
 
 /** Defaults chosen with `facerec bench search` (adr/0007-identity-search.md). */
 export const DEFAULT_HNSW: HnswSettings = { connectivity: 16, expansionAdd: 128, expansionSearch: 16, quantization: 'f32', buildThreads: 0 };
-export const DEFAULT_SHORTLIST = 32;
+export const DEFAULT_SHORTLIST = 256;
 
 /**
  * Exact search while the gallery is small; above `annThreshold` identities an
