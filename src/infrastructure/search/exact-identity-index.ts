@@ -14,6 +14,8 @@ export interface ExactIdentityIndexOptions {
   readonly dimensions?: number;
   /** Templates the first allocation holds before it doubles. */
   readonly initialCapacity?: number;
+  /** 'simd' (default): usearch's kernel shortlists; 'scalar': the JavaScript scan alone (for comparison in bench search). */
+  readonly kernel?: 'simd' | 'scalar';
 }
 
 /**
@@ -27,6 +29,8 @@ export interface ExactIdentityIndexOptions {
  */
 export class ExactIdentityIndex implements IdentityIndex {
   private dimensionsFixed: number | null;
+  /** Which scan scores the templates; settable so that bench search compares both on one array. */
+  kernel: 'simd' | 'scalar';
   private capacity: number;
   private templates: Float32Array;
   private ids: string[] = [];
@@ -40,6 +44,7 @@ export class ExactIdentityIndex implements IdentityIndex {
 
   constructor(options: ExactIdentityIndexOptions = {}) {
     this.dimensionsFixed = options.dimensions ?? null;
+    this.kernel = options.kernel ?? 'simd';
     this.capacity = Math.max(1, options.initialCapacity ?? 16);
     this.templates = new Float32Array(this.dimensionsFixed === null ? 0 : this.capacity * this.dimensionsFixed);
   }
@@ -136,6 +141,7 @@ export class ExactIdentityIndex implements IdentityIndex {
     const dimensions = this.dimensionsFixed;
     const normalisedProbes = new Float32Array(probes.length * dimensions);
     probes.forEach((probe, p) => writeNormalised(probe, normalisedProbes, p * dimensions));
+    if (this.kernel === 'scalar') return probes.map((_, p) => this.candidatesOf(this.scan(normalisedProbes, p * dimensions, kept)));
     const shortlistSize = Math.min(count, kept + SHORTLIST_MARGIN);
     const shortlists = nearestRows(this.templates.subarray(0, count * dimensions), normalisedProbes, dimensions, shortlistSize);
     return shortlists.map(({ rows, edgeScore }, p) => {

@@ -64,6 +64,26 @@ describe('ExactIdentityIndex', () => {
     expect(reference.identities.size).toBeGreaterThan(20);
   });
 
+  it('ranks the same with the scalar JavaScript scan as with the SIMD kernel', () => {
+    const random = new SeededRandom(13);
+    const index = new ExactIdentityIndex();
+    const reference = new BruteForce();
+    for (let i = 0; i < 200; i += 1) {
+      const added = identity(`p${i}`, randomVector(random));
+      index.upsert(added);
+      reference.identities.set(added.id, added);
+    }
+    const probes = Array.from({ length: 5 }, () => randomVector(random));
+    const simd = index.searchMany(probes, 6);
+    index.kernel = 'scalar';
+    const scalar = index.searchMany(probes, 6);
+    probes.forEach((probe, p) => {
+      expectSameRanking(scalar[p]!, reference.search(probe, 6));
+      expect(scalar[p]).toEqual(simd[p]);
+    });
+    expect(new ExactIdentityIndex({ kernel: 'scalar' }).kernel).toBe('scalar');
+  });
+
   it('answers a batch of probes as one search per probe', () => {
     const random = new SeededRandom(11);
     const index = new ExactIdentityIndex();
