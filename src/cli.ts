@@ -31,6 +31,7 @@ const USAGE = `usage:
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
+                  [--api <http://host:port> --api-key <secret> [--api-clients <n>] [--api-route verify|detect] [--api-image <file>]]
   facerec config            list every environment variable with its default
 
 Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
@@ -96,6 +97,11 @@ const parseOptions = (argv: readonly string[]) =>
       'sample-frames': { type: 'string' },
       'gallery-photos': { type: 'string' },
       'min-photos': { type: 'string' },
+      api: { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-clients': { type: 'string' },
+      'api-route': { type: 'string' },
+      'api-image': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
