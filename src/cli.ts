@@ -35,6 +35,7 @@ const USAGE = `usage:
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
+                  [--api <http://host:port> --api-key <secret> [--api-clients <n>] [--api-route verify|detect] [--api-image <file>]]
   facerec gallery export --out <file> [--passphrase-file <file>]     encrypted backup of the gallery (GALLERY_BACKUP_PASSPHRASE)
   facerec gallery import --in <file> [--passphrase-file <file>] [--replace]
   facerec gallery rotate-key                                          re-encrypt every record with the first GALLERY_ENCRYPTION_KEY
@@ -115,6 +116,11 @@ const parseOptions = (argv: readonly string[]) =>
       connectivity: { type: 'string' },
       'expansion-add': { type: 'string' },
       quantization: { type: 'string' },
+      api: { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-clients': { type: 'string' },
+      'api-route': { type: 'string' },
+      'api-image': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { percentile } from '../telemetry/stage-timings';
 import { listImages } from '../files/list-images';
+import { startApiLoad, parseApiRoute } from './api-load';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
 
 export interface LoadgenFlags {
@@ -15,6 +16,11 @@ export interface LoadgenFlags {
   stream?: string;
   results?: string;
   timeout?: string;
+  api?: string;
+  'api-key'?: string;
+  'api-clients'?: string;
+  'api-route'?: string;
+  'api-image'?: string;
 }
 
 interface Sent {
@@ -56,6 +62,9 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
   const paths = await listImages(flags.images);
   if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
   const images = await Promise.all(paths.slice(0, Math.min(paths.length, count)).map((p) => loadImage(p)));
+  // Checked before connecting: a usage error must not leave connections open.
+  const apiOptions = flags.api === undefined ? null : apiLoadOptions(flags, paths[0] as string);
+  const apiLoad = apiOptions === null ? null : await startApiLoad(apiOptions);
 
   const producer = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen' });
   const reader = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen-results' });
@@ -119,6 +128,7 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
   }
   done = true;
   await collect;
+  const apiReport = await apiLoad?.stop();
   producer.disconnect();
   reader.disconnect();
 
@@ -131,5 +141,22 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
     `end-to-end latency ms: p50 ${percentile(latencies, 50).toFixed(1)}, p95 ${percentile(latencies, 95).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${Math.max(...latencies).toFixed(1)}`,
   );
   output.line(`throughput: ${fps.toFixed(1)} frames/s`);
+  if (apiReport) {
+    const statuses = Object.entries(apiReport.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
+    const { p50, p95, p99 } = apiReport.latencyMs;
+    output.line(`api ${flags['api-route'] ?? 'verify'} with ${flags['api-clients'] ?? 50} clients: ${apiReport.requests} requests (${statuses}); latency ms p50 ${p50.toFixed(1)}, p95 ${p95.toFixed(1)}, p99 ${p99.toFixed(1)}`);
+  }
   return received.length === count ? 0 : 1;
+}
+
+function apiLoadOptions(flags: LoadgenFlags, firstImage: string): Parameters<typeof startApiLoad>[0] {
+  const apiKey = flags['api-key'] ?? process.env.FACEREC_API_KEY;
+  if (!apiKey) throw new UsageError('--api needs --api-key <secret> (or FACEREC_API_KEY)');
+  return {
+    baseUrl: flags.api as string,
+    apiKey,
+    clients: positiveInteger(flags['api-clients'], 'api-clients', 50),
+    route: parseApiRoute(flags['api-route']),
+    imagePath: flags['api-image'] ?? firstImage,
+  };
 }

@@ -31,6 +31,29 @@ describe('facerec loadgen', () => {
     expect(await service.terminate()).toEqual({ code: 0, signal: null });
   });
 
+  it('runs API clients beside the stream and reports their answers and latency', async () => {
+    const processorId = `loadgen-api-${runTag()}`;
+    const secret = 'loadgen-test-secret-0123456789';
+    const service = await ServiceProcess.start({ REDIS_URL: rt.redis.url, PROCESSOR_ID: processorId, API_KEYS: `loadgen:${secret}` });
+    await service.waitUntilConsuming();
+    const api = `http://127.0.0.1:${service.httpPort}`;
+
+    const run = await runCli(['loadgen', '--redis', rt.redis.url, '--images', SAMPLES_DIR, '--rate', '5', '--count', '4', '--stream', `frames:ready:${processorId}`, '--timeout', '180',
+      '--api', api, '--api-key', secret, '--api-clients', '2', '--api-route', 'detect']);
+    expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('results received: 4/4');
+    const [, requests, answered] = /api detect with 2 clients: (\d+) requests \(200: (\d+)\); latency ms p50 [0-9.]+, p95 [0-9.]+, p99 [0-9.]+/.exec(run.stdout) ?? [];
+    expect(Number(requests)).toBeGreaterThan(0);
+    expect(answered).toBe(requests);
+
+    const wrongKey = await runCli(['loadgen', '--redis', rt.redis.url, '--images', SAMPLES_DIR, '--rate', '5', '--count', '1', '--stream', `frames:ready:${processorId}`, '--api', api, '--api-key', 'wrong', '--api-clients', '1', '--api-route', 'detect']);
+    expect(wrongKey.stdout).toMatch(/api detect with 1 clients: (\d+) requests \(401: \1\)/);
+    const badRoute = await runCli(['loadgen', '--redis', rt.redis.url, '--images', SAMPLES_DIR, '--api', api, '--api-key', secret, '--api-route', 'register']);
+    expect(badRoute.code).toBe(2);
+    expect(badRoute.stderr).toContain("--api-route must be 'verify' or 'detect', got 'register'");
+    expect(await service.terminate()).toEqual({ code: 0, signal: null });
+  });
+
   it("writes entries frame-buffer-v2 accepts on its input stream, each with its image's real dimensions", async () => {
     const stream = `frames:metadata:${runTag()}`;
     // Nobody consumes this stream: loadgen gives up waiting for results (exit 1) after --timeout.
