@@ -79,33 +79,34 @@ export interface RunningGallery {
   readonly store: GalleryStore;
   /** The API's use cases, on the API's admission gate. */
   useCases(gate: AdmissionGate): GalleryUseCases;
-  /** Stops following the change feed and closes the store. */
+  /**
+   * Loads the store into the pipeline's index, follows its change feed
+   * (GalleryIndexSync), then seeds GALLERY_DIR as an upsert. Waits for the
+   * store (a Redis outage at start-up delays it, like the consumer group).
+   */
+  load(): Promise<void>;
+  /** Stops following the change feed and closes the store; gives up waiting after CLOSE_WAIT_MS (an unreachable Redis). */
   close(): Promise<void>;
 }
 
+/** Longest wait for the gallery's connections to close at shutdown: an unreachable Redis must not hold the exit. */
+const CLOSE_WAIT_MS = 2_000;
+
 /**
- * Opens the gallery's store of record (Redis, or files under DATA_DIR),
- * loads it into the pipeline's identity index and follows its change feed
- * (GalleryIndexSync), then seeds GALLERY_DIR into it as an upsert. The index
- * is the one the stream matches against, so a person enrolled through any
- * replica is recognised in every replica's frames. Throws ConfigError for a
- * missing encryption key in Redis mode or an unusable DATA_DIR, and
- * StorageError for records this replica cannot decrypt: a clear start-up
- * failure rather than a service that silently misses people.
+ * Opens the gallery's store of record (Redis, or files under DATA_DIR): no
+ * round trip yet, so the HTTP server can listen before the store answers.
+ * `load()` then fills the index the stream matches against, so a person
+ * enrolled through any replica is recognised in every replica's frames.
+ * Throws ConfigError for a missing encryption key in Redis mode or an
+ * unusable DATA_DIR; load() throws StorageError for records this replica
+ * cannot decrypt: a clear start-up failure rather than a service that
+ * silently misses people.
  */
-export async function startGallery(config: Config, container: Container, logger: AppLogger, connectionName: string): Promise<RunningGallery> {
+export async function openGallery(config: Config, container: Container, logger: AppLogger, connectionName: string): Promise<RunningGallery> {
   const store = await createGalleryStore(config, { connectionName, logger });
   logger.info('gallery store opened', { mode: store.mode, encryption: store.encryption.source, keyIds: store.encryption.keyIds });
   const index = container.get<IdentityIndex>(TOKENS.IdentityIndex);
   const sync = new GalleryIndexSync(store.repository, index, logger);
-  try {
-    const loaded = await sync.start();
-    logger.info('gallery loaded', { identities: loaded.identities, ms: loaded.ms });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-
   const analyze = container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces);
   const parts = (gate: AdmissionGate): GalleryParts => ({
     analyze,
@@ -118,20 +119,29 @@ export async function startGallery(config: Config, container: Container, logger:
     enrollment: { ttlMs: store.sessionTtlMs, maxCandidates: config.ENROLLMENT_MAX_FACES, commitFaces: config.ENROLLMENT_COMMIT_FACES },
   });
 
-  if (config.GALLERY_DIR) {
-    // Before the API and the stream start: seeding has the inference workers to itself.
-    const seeding = createGalleryUseCases(parts(new AdmissionGate({ maxConcurrent: 1, maxQueued: 0 }))).seedGallery;
-    const report = await seeding.execute(await readGalleryFolder(config.GALLERY_DIR));
-    for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
-    logger.info('gallery enrolled', { identities: report.seeded, rejectedPhotos: report.rejected.length, galleryDir: config.GALLERY_DIR });
-  }
-
   return {
     store,
     useCases: (gate) => createGalleryUseCases(parts(gate)),
+    load: async () => {
+      const loaded = await sync.start();
+      logger.info('gallery loaded', { identities: loaded.identities, ms: loaded.ms });
+      if (!config.GALLERY_DIR) return;
+      // Before the stream starts: seeding has the inference workers to itself, one person at a time.
+      const seeding = createGalleryUseCases(parts(new AdmissionGate({ maxConcurrent: 1, maxQueued: 0 }))).seedGallery;
+      const report = await seeding.execute(await readGalleryFolder(config.GALLERY_DIR));
+      for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
+      logger.info('gallery enrolled', { identities: report.seeded, rejectedPhotos: report.rejected.length, galleryDir: config.GALLERY_DIR });
+    },
     close: async () => {
-      await sync.stop();
-      await store.close();
+      let timer: NodeJS.Timeout | undefined;
+      const closed = (async () => {
+        await sync.stop();
+        await store.close();
+      })();
+      const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CLOSE_WAIT_MS)));
+      const outcome = await Promise.race([closed.then(() => 'closed' as const), gaveUp]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') logger.warn('the gallery store did not close in time; leaving its connections to the exit', { waitedMs: CLOSE_WAIT_MS });
     },
   };
 }
