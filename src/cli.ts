@@ -5,6 +5,7 @@ import { TOKENS } from './application/tokens';
 import type { AnalyzeFaces } from './application/use-cases/analyze-faces';
 import { FaceRecognitionError } from './domain/errors';
 import { benchCommand } from './infrastructure/cli/bench-command';
+import { benchSearchCommand } from './infrastructure/cli/bench-search-command';
 import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command';
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
@@ -28,6 +29,7 @@ const USAGE = `usage:
   facerec eval scenes --data <dir> [--batch <n>]
   facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
+  facerec bench search [--sizes 10000,100000,1000000] [--probes <n>] [--shortlists 64,128,…] [--dim <n>] [--noise <x>] [--latent <L>] [--connectivity <M>] [--expansion-add <n>] [--quantization f32|f16|i8] [--seed <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
@@ -102,6 +104,15 @@ const parseOptions = (argv: readonly string[]) =>
       'api-clients': { type: 'string' },
       'api-route': { type: 'string' },
       'api-image': { type: 'string' },
+      sizes: { type: 'string' },
+      probes: { type: 'string' },
+      shortlists: { type: 'string' },
+      dim: { type: 'string' },
+      noise: { type: 'string' },
+      latent: { type: 'string' },
+      connectivity: { type: 'string' },
+      'expansion-add': { type: 'string' },
+      quantization: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,6 +137,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   if (command === 'loadgen') return loadgenCommand(values, output);
   if (command === 'scenes') return scenesCommand(values, output);
+  // Synthetic vectors only: no model, no configuration.
+  if (command === 'bench' && rest[0] === 'search') return benchSearchCommand(values, output);
   // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import type { Container } from 'inversify';
+import type { IdentityIndex } from './application/ports/identity-index';
+import { TOKENS } from './application/tokens';
 import { createHttpServer } from './composition/http';
 import { bindRegistration, onceShutdown, stopWhenEmbeddedInputEnds } from './composition/lifecycle';
 import { bindConfiguredGallery, createContainer, releaseContainer, reportModelsLoaded } from './composition/pipeline';
@@ -32,6 +34,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const logger = createLogger(config.LOG_LEVEL);
   const telemetry = createTelemetry(config, SERVICE_VERSION);
   const container = await createContainer(config, { instrumentation: telemetry.frames, logger });
+  telemetry.metrics.setGallerySize(() => container.get<IdentityIndex>(TOKENS.IdentityIndex).size);
   const modelSet = container.get<LoadedModelSet>(INFRA.ModelSet);
   reportModelsLoaded(modelSet, telemetry.metrics, logger);
   await bindConfiguredGallery(container, config, logger);

@@ -5,7 +5,6 @@ export const TOKENS = {
   LandmarkLocator: Symbol.for('LandmarkLocator'),
   FaceAligner: Symbol.for('FaceAligner'),
   FaceEmbedder: Symbol.for('FaceEmbedder'),
-  IdentityGallery: Symbol.for('IdentityGallery'),
   IdentityIndex: Symbol.for('IdentityIndex'),
   PersonRepository: Symbol.for('PersonRepository'),
   EnrollmentSessionStore: Symbol.for('EnrollmentSessionStore'),

@@ -1,17 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { Container } from 'inversify';
+import type { IdentityIndex } from '../application/ports/identity-index';
 import type { PipelineInstrumentation } from '../application/ports/pipeline-instrumentation';
 import { TOKENS } from '../application/tokens';
 import { AnalyzeFaces, type AnalyzeFacesOptions } from '../application/use-cases/analyze-faces';
 import { EnrollIdentities, type EnrollmentReport } from '../application/use-cases/enroll-identities';
 import type { Config } from '../infrastructure/config/config';
-import { InMemoryIdentityGallery, readGalleryFolder } from '../infrastructure/gallery/folder-gallery';
+import { readGalleryFolder } from '../infrastructure/gallery/folder-gallery';
 import { SharpImageDecoder } from '../infrastructure/imaging/sharp-image-decoder';
 import { createLogger, type AppLogger } from '../infrastructure/logging/logger';
 import { loadModelSet, type LoadedModelSet } from '../infrastructure/onnx/model-set';
 import type { ModelRunObserver } from '../infrastructure/onnx/onnx-session';
 import type { DetectionSettings } from '../infrastructure/onnx/view-detector';
 import { INFRA } from '../infrastructure/tokens';
+import { createIdentityIndex } from './search';
 
 /**
  * The face pipeline's wiring: models, decoder, AnalyzeFaces and the gallery
@@ -78,12 +80,13 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   container.bind(TOKENS.FaceEmbedder).toConstantValue(modelSet.embedder);
   container.bind(TOKENS.FaceAligner).toConstantValue(modelSet.aligner);
   if (overrides.instrumentation) container.bind(TOKENS.PipelineInstrumentation).toConstantValue(overrides.instrumentation);
+  container.bind(TOKENS.IdentityIndex).toConstantValue(createIdentityIndex(config));
   container.bind(TOKENS.AnalyzeFacesOptions).toConstantValue(analyzeFacesOptions(config));
   container.bind(TOKENS.AnalyzeFaces).toDynamicValue(() => buildAnalyzeFaces(container));
   return container;
 }
 
-/** AnalyzeFaces over whatever is bound now: the gallery and instrumentation are optional. */
+/** AnalyzeFaces over whatever is bound now: the landmark model and instrumentation are optional. */
 function buildAnalyzeFaces(container: Container): AnalyzeFaces {
   return new AnalyzeFaces(
     {
@@ -92,7 +95,7 @@ function buildAnalyzeFaces(container: Container): AnalyzeFaces {
       ...(container.isBound(TOKENS.LandmarkLocator) ? { landmarks: container.get(TOKENS.LandmarkLocator) } : {}),
       aligner: container.get(TOKENS.FaceAligner),
       embedder: container.get(TOKENS.FaceEmbedder),
-      ...(container.isBound(TOKENS.IdentityGallery) ? { gallery: container.get(TOKENS.IdentityGallery) } : {}),
+      index: container.get(TOKENS.IdentityIndex),
       ...(container.isBound(TOKENS.PipelineInstrumentation) ? { instrumentation: container.get(TOKENS.PipelineInstrumentation) } : {}),
     },
     container.get(TOKENS.AnalyzeFacesOptions),
@@ -105,15 +108,16 @@ export async function releaseContainer(container: Container): Promise<void> {
 }
 
 /**
- * Enrols the photos of `galleryDir` (one folder per person) through a
- * gallery-less pipeline, then binds the gallery for matching.
+ * Enrols the photos of `galleryDir` (one folder per person) and upserts each
+ * person's template into the identity index the pipeline matches against.
  */
 export async function bindGallery(container: Container, galleryDir: string): Promise<EnrollmentReport> {
   const enrollment = new EnrollIdentities(container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces));
   const report = await enrollment.execute(await readGalleryFolder(galleryDir));
-  container.bind(TOKENS.IdentityGallery).toConstantValue(new InMemoryIdentityGallery(report.identities));
-  // AnalyzeFaces was resolved without a gallery for enrolment: resolve it afresh with one.
-  container.rebindSync(TOKENS.AnalyzeFaces).toDynamicValue(() => buildAnalyzeFaces(container));
+  const index = container.get<IdentityIndex>(TOKENS.IdentityIndex);
+  for (const identity of report.identities) {
+    if (identity.template !== null) index.upsert({ id: identity.id, name: identity.name, template: identity.template, embeddings: identity.embeddings.length });
+  }
   return report;
 }
 

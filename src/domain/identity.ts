@@ -45,25 +45,43 @@ export const closestReferenceScore: IdentityScoring = (probe, identity) => {
   return best;
 };
 
+/** A person's score for a probe, as a 1:N search returns it. */
+export interface ScoredIdentity {
+  readonly identityId: string;
+  readonly name: string | null;
+  readonly similarity: number;
+}
+
 /**
- * Closed-set match with an open-set threshold: the identity with the highest
- * identityScore wins if it reaches the threshold; otherwise the face is
- * unknown.
+ * The open-set decision on a 1:N search's candidates (best first): the best
+ * is the face's identity if it reaches the threshold; otherwise the face is
+ * unknown, with the best similarity seen (null when nobody could be scored).
+ * A person enrolled without a name is shown by their id.
+ */
+export function decideIdentity(candidates: readonly ScoredIdentity[], threshold: number): IdentityMatch {
+  const best = candidates[0];
+  if (best === undefined) return { status: 'unknown', bestSimilarity: null };
+  if (best.similarity >= threshold) return { status: 'known', identityId: best.identityId, name: best.name ?? best.identityId, similarity: best.similarity };
+  return { status: 'unknown', bestSimilarity: best.similarity };
+}
+
+/**
+ * Closed-set match with an open-set threshold over a list of identities: the
+ * identity with the highest identityScore (the first enrolled on a tie) is
+ * decided on by decideIdentity. The service searches an IdentityIndex instead;
+ * both rank by the same score.
  */
 export function matchIdentity(
   probe: Embedding,
   gallery: readonly EnrolledIdentity[],
   threshold: number,
 ): IdentityMatch {
-  let best: { identity: EnrolledIdentity; similarity: number } | null = null;
+  let best: ScoredIdentity | null = null;
   for (const identity of gallery) {
     const similarity = identityScore(probe, identity);
-    if (similarity !== null && (best === null || similarity > best.similarity)) best = { identity, similarity };
+    if (similarity !== null && (best === null || similarity > best.similarity)) best = { identityId: identity.id, name: identity.name, similarity };
   }
-  if (best !== null && best.similarity >= threshold) {
-    return { status: 'known', identityId: best.identity.id, name: best.identity.name, similarity: best.similarity };
-  }
-  return { status: 'unknown', bestSimilarity: best === null ? null : best.similarity };
+  return decideIdentity(best === null ? [] : [best], threshold);
 }
 
 export interface VerificationResult {

@@ -1,4 +1,5 @@
 import type { Frame } from '../../domain/frame';
+import type { IdentityMatch } from '../../domain/identity';
 import type { FrameDelivery } from './frame-queue';
 import type { PipelineInstrumentation } from './pipeline-instrumentation';
 
@@ -41,7 +42,8 @@ export interface FrameTelemetry {
 export interface ProcessorMetrics {
   frameFinished(status: FrameOutcome['status'], totalSeconds: number): void;
   facesDetected(count: number): void;
-  identityMatches(known: number, unknown: number): void;
+  /** The identity decisions of a published frame's faces (one per face matched against the gallery). */
+  facesMatched(matches: readonly IdentityMatch[]): void;
   deadLettered(reason: string): void;
   batchFormed(frames: number): void;
   /** Frame capture time → processing start. */

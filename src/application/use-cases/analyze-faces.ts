@@ -1,7 +1,7 @@
 import type { FaceDetection } from '../../domain/detection';
 import { fuseEmbeddings, type Embedding } from '../../domain/embedding';
 import type { AnalyzedFace } from '../../domain/face';
-import { matchIdentity } from '../../domain/identity';
+import { decideIdentity, type IdentityMatch } from '../../domain/identity';
 import { lumaOf, mirrorImage, type RgbImage } from '../../domain/image';
 import type { FivePointLandmarks } from '../../domain/landmarks';
 import { arcFaceAlignment, similarityScale } from '../../domain/alignment';
@@ -10,7 +10,7 @@ import { failure, success, type Outcome } from '../outcome';
 import type { FaceAligner } from '../ports/face-aligner';
 import type { FaceDetector } from '../ports/face-detector';
 import type { FaceEmbedder } from '../ports/face-embedder';
-import type { IdentityGallery } from '../ports/identity-gallery';
+import type { IdentityIndex } from '../ports/identity-index';
 import type { ImageDecoder } from '../ports/image-decoder';
 import type { LandmarkLocator } from '../ports/landmark-locator';
 import { noInstrumentation, type PipelineInstrumentation } from '../ports/pipeline-instrumentation';
@@ -36,7 +36,8 @@ export interface AnalyzeFacesPorts {
   readonly landmarks?: LandmarkLocator;
   readonly aligner: FaceAligner;
   readonly embedder: FaceEmbedder;
-  readonly gallery?: IdentityGallery;
+  /** The enrolled identities faces are matched against; without it (or while empty) faces carry no identity. */
+  readonly index?: IdentityIndex;
   readonly instrumentation?: PipelineInstrumentation;
 }
 
@@ -114,13 +115,13 @@ export class AnalyzeFaces {
       const accepted = embeds ? qualities.flatMap((q, i) => (q.passed ? [i] : [])) : [];
       const embeddings = embeds ? await measure('embed', accepted.length, () => this.embed(accepted.map((i) => crops[i] as RgbImage))) : [];
       const embeddingOf = new Map(accepted.map((faceIndex, k) => [faceIndex, embeddings[k] as Embedding]));
-      const gallery = embeds && this.ports.gallery ? await this.ports.gallery.identities() : [];
 
       const assemble = (): void => {
+        const identities = this.match(embeddings);
+        const identityOf = new Map(accepted.map((faceIndex, k) => [faceIndex, identities?.[k]]));
         located.forEach((f, i) => {
           const embedding = embeddingOf.get(i);
-          const identity =
-            embedding !== undefined && gallery.length > 0 ? matchIdentity(embedding, gallery, this.options.matchThreshold) : undefined;
+          const identity = identityOf.get(i);
           facesByImage[f.imageIndex]!.push({
             box: f.detection.box,
             score: f.detection.score,
@@ -136,6 +137,13 @@ export class AnalyzeFaces {
     }
 
     return images.map((image, imageIndex) => ({ width: image.width, height: image.height, faces: facesByImage[imageIndex]! }));
+  }
+
+  /** Every embedded face of the batch against the index in one search; null when nobody is enrolled. */
+  private match(embeddings: readonly Embedding[]): IdentityMatch[] | null {
+    const index = this.ports.index;
+    if (index === undefined || index.size.identities === 0 || embeddings.length === 0) return null;
+    return index.searchMany(embeddings, 1).map((candidates) => decideIdentity(candidates, this.options.matchThreshold));
   }
 
   /**

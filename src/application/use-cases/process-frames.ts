@@ -127,8 +127,6 @@ export class ProcessFrames {
   private async publish(f: InFlight, faces: Parameters<typeof buildResultFields>[1]): Promise<FrameOutcome> {
     const { metrics, now, publisher } = this.ports;
     try {
-      const known = faces.filter((face) => face.identity?.status === 'known').length;
-      const unknown = faces.filter((face) => face.identity?.status === 'unknown').length;
       const published = await f.trace.publishing((traceFields) => {
         const finishedMs = now();
         const fields = buildResultFields(f.frame, faces, {
@@ -144,7 +142,7 @@ export class ProcessFrames {
       const outcome: FrameOutcome = published === 'published' ? { status: 'published', faces: faces.length } : { status: 'duplicate' };
       if (published === 'published') {
         metrics.facesDetected(faces.length);
-        metrics.identityMatches(known, unknown);
+        metrics.facesMatched(faces.flatMap((face) => (face.identity ? [face.identity] : [])));
       }
       f.trace.annotate({ 'faces.count': faces.length });
       f.trace.end(outcome);

@@ -95,6 +95,12 @@ export const CONFIG_SCHEMA = {
   INPUT_REPEAT: integerVar('Embedded mode: passes over INPUT_DIR (keeps frames flowing for demos and tests).', 1, 1, 1_000_000),
   EXIT_WHEN_DONE: booleanVar('Embedded mode: exit after the last pass instead of serving /health and /metrics until SIGTERM.', false),
   GALLERY_DIR: stringVar('Folder of enrolled identities: one sub-folder of photos per person (unset = no gallery).', undefined),
+  GALLERY_ANN_THRESHOLD: integerVar(
+    'Identities from which 1:N search adds an approximate HNSW index (usearch), its candidates re-scored exactly; below it every search is exact. 0 = always exact: measure with `facerec bench search` before turning it on (adr/0007).',
+    0,
+    0,
+    1_000_000_000,
+  ),
 
   // HTTP and telemetry
   HTTP_PORT: integerVar('Port of the HTTP API (/v1) and of /health, /ready and /metrics.', 8003, 0, 65_535),

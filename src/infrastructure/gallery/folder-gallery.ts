@@ -1,7 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { EnrolledIdentity } from '../../domain/identity';
-import type { IdentityGallery } from '../../application/ports/identity-gallery';
 import type { EnrollmentRequest } from '../../application/use-cases/enroll-identities';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -19,13 +17,4 @@ export async function readGalleryFolder(root: string): Promise<EnrollmentRequest
       return { id, name: id.replace(/_/g, ' '), photos: await Promise.all(files.map((f) => readFile(join(root, id, f)))) };
     }),
   );
-}
-
-/** Enrolled identities held in memory (a gallery of thousands matches in well under a millisecond per face). */
-export class InMemoryIdentityGallery implements IdentityGallery {
-  constructor(private readonly enrolled: readonly EnrolledIdentity[]) {}
-
-  async identities(): Promise<readonly EnrolledIdentity[]> {
-    return this.enrolled;
-  }
 }

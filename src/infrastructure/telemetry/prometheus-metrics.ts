@@ -1,11 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FrameOutcome, ProcessorMetrics } from '../../application/ports/frame-telemetry';
 import type { PipelineStage } from '../../application/ports/pipeline-instrumentation';
+import type { IdentityMatch } from '../../domain/identity';
 import { CachedGpuSampler, findOnPath, runNvidiaSmi, type GpuReading } from './nvidia-smi';
 
 /** Observes how long one pipeline stage took (batched call, or `total` for a whole frame). */
 export interface StageDurationObserver {
   observeStage(stage: PipelineStage | 'total', seconds: number): void;
+}
+
+/** What the gallery gauges show. */
+export interface GallerySize {
+  readonly identities: number;
+  readonly embeddings: number;
 }
 
 export type TraceContextProblem = 'missing' | 'invalid';
@@ -45,6 +52,8 @@ const STATUSES: readonly FrameOutcome['status'][] = ['published', 'duplicate', '
 /** 1 ms … 2 s (plus 5 s for outliers); 0.1 is a bucket bound because the latency objective is 100 ms. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2, 5];
 export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+/** Cosine similarity in steps of 0.05 from 0 to 1 (below 0: the first bucket); MATCH_THRESHOLD falls between two bounds. */
+export const SIMILARITY_BUCKETS = Array.from({ length: 21 }, (_, i) => Math.round(i * 5) / 100);
 export const QUEUE_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /** Dead-letter reasons are stable machine words; anything else is folded so the label stays bounded. */
@@ -82,6 +91,7 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
   private readonly requests: Counter<'status'>;
   private readonly detections: Counter;
   private readonly matches: Counter<'result'>;
+  private readonly matchSimilarity: Histogram;
   private readonly stageDuration: Histogram<'stage'>;
   private readonly batchSize: Histogram;
   private readonly lag: Histogram;
@@ -94,6 +104,7 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
   private readonly stageChildren = new Map<string, { observe(value: number): void }>();
   private readonly requestChildren = new Map<string, { inc(value?: number): void }>();
   private pendingSource: (() => Promise<number>) | undefined;
+  private gallerySource: (() => GallerySize) | undefined;
   private framesFinished = 0;
   private framesFailed = 0;
 
@@ -119,13 +130,38 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
 
     this.detections = new Counter({ name: 'face_detections_total', help: 'Faces detected in processed frames.', registers });
     this.matches = new Counter({
-      name: 'face_recognition_matches_total',
-      help: 'Embedded faces compared with the gallery, by result (known, unknown).',
+      name: 'face_matches_total',
+      help: 'Embedded faces of the stream matched against the gallery, by result (known, unknown).',
       labelNames: ['result'],
       registers,
     });
     this.matches.labels('known').inc(0);
     this.matches.labels('unknown').inc(0);
+    this.matchSimilarity = new Histogram({
+      name: 'face_match_similarity',
+      help: "Best similarity of each embedded face of the stream to the gallery's templates (known or not).",
+      buckets: SIMILARITY_BUCKETS,
+      registers,
+    });
+    const gallerySize = (): GallerySize | undefined => this.gallerySource?.();
+    new Gauge({
+      name: 'face_gallery_identities',
+      help: 'Identities in the in-memory search index.',
+      registers,
+      collect() {
+        const size = gallerySize();
+        if (size !== undefined) this.set(size.identities);
+      },
+    });
+    new Gauge({
+      name: 'face_gallery_embeddings',
+      help: "Enrolled embeddings summarised by the index's templates.",
+      registers,
+      collect() {
+        const size = gallerySize();
+        if (size !== undefined) this.set(size.embeddings);
+      },
+    });
 
     this.stageDuration = new Histogram({
       name: 'face_processing_duration_seconds',
@@ -201,9 +237,15 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
     if (count > 0) this.detections.inc(count);
   }
 
-  identityMatches(known: number, unknown: number): void {
+  facesMatched(matches: readonly IdentityMatch[]): void {
+    let known = 0;
+    for (const match of matches) {
+      const best = match.status === 'known' ? match.similarity : match.bestSimilarity;
+      if (match.status === 'known') known += 1;
+      if (best !== null && Number.isFinite(best)) this.matchSimilarity.observe(best);
+    }
     if (known > 0) this.matches.labels('known').inc(known);
-    if (unknown > 0) this.matches.labels('unknown').inc(unknown);
+    if (matches.length > known) this.matches.labels('unknown').inc(matches.length - known);
   }
 
   deadLettered(reason: string): void {
@@ -245,6 +287,11 @@ export class PrometheusMetrics implements ProcessorMetrics, StageDurationObserve
   /** Sets (or replaces) the source of `face_queue_pending`, e.g. once the queue exists. */
   setPendingCount(source: (() => Promise<number>) | undefined): void {
     this.pendingSource = source;
+  }
+
+  /** Sets the source of the gallery gauges (the identity index), read at scrape time. */
+  setGallerySize(source: (() => GallerySize) | undefined): void {
+    this.gallerySource = source;
   }
 
   /** Frames finished and frames failed (dead_letter + retry) since start, for /health. */

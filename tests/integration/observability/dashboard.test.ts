@@ -99,7 +99,11 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
         metrics.frameFinished(outcome, 0.01 + ((tick + i) % 9) * 0.01);
       }
       metrics.facesDetected(frames * 2);
-      metrics.identityMatches(frames, frames);
+      metrics.facesMatched(
+        Array.from({ length: frames * 2 }, (_, i) =>
+          i % 2 === 0 ? { status: 'known' as const, identityId: `p${i}`, name: `Person ${i}`, similarity: 0.4 + ((tick + i) % 10) * 0.05 } : { status: 'unknown' as const, bestSimilarity: ((tick + i) % 6) * 0.04 },
+        ),
+      );
       // API requests as the HTTP server reports them: mostly answered, some refused or failed.
       const status = tick % 9 === 0 ? 503 : tick % 5 === 0 ? 401 : tick % 7 === 0 ? 429 : 200;
       http.requestFinished('/v1/faces/detect', 'POST', status, 0.02 + (tick % 6) * 0.03);
@@ -118,6 +122,7 @@ describeWithPrometheus('dashboard queries against a real Prometheus', () => {
       gpuCacheMs: 500,
     });
     metrics.modelLoaded('detector', 0.4);
+    metrics.setGallerySize(() => ({ identities: 120, embeddings: 410 }));
     http = new HttpMetrics(metrics.registry);
     server = new HttpServer({ host: '127.0.0.1', port: 0, status: { status: () => status }, registry: metrics, observer: http });
     const { port } = await server.start();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { findOnPath } from '../../../src/infrastructure/telemetry/nvidia-smi';
 import { OtlpReceiver } from '../../support/otlp-receiver';
-import { portraitPaths } from '../../support/portraits';
+import { DISSIMILAR_PEOPLE, otherPhotoPath, portraitPaths } from '../../support/portraits';
 import { describeUnlessMissing } from '../../support/skip';
 import {
   PROMETHEUS_BIN,
@@ -66,6 +66,14 @@ function copyImages(dir: string): number {
   const paths = portraitPaths(IMAGE_COUNT);
   paths.forEach((path, i) => copyFileSync(path, join(dir, `${String(i).padStart(2, '0')}-${basename(path)}`)));
   return paths.length;
+}
+
+/** A GALLERY_DIR of three people (their "other" photos), so that the stream's matches fill the gallery panels. */
+function writeGallery(dir: string): void {
+  for (const person of DISSIMILAR_PEOPLE.slice(0, 3)) {
+    mkdirSync(join(dir, person), { recursive: true });
+    copyFileSync(otherPhotoPath(person), join(dir, person, 'other.jpg'));
+  }
 }
 
 class ServiceProcess {
@@ -140,6 +148,7 @@ describeIfReady('the real service scraped by Prometheus', () => {
     await ensureBuilt();
     work = mkdtempSync(join(tmpdir(), 'facerec-service-'));
     expect(copyImages(join(work, 'input'))).toBe(IMAGE_COUNT);
+    writeGallery(join(work, 'gallery'));
     port = await freePort();
     receiver = await OtlpReceiver.start();
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -148,6 +157,7 @@ describeIfReady('the real service scraped by Prometheus', () => {
       HTTP_PORT: String(port),
       HTTP_HOST: '127.0.0.1',
       INPUT_DIR: join(work, 'input'),
+      GALLERY_DIR: join(work, 'gallery'),
       // Enough passes to keep frames flowing for the whole test; the service is stopped with SIGTERM.
       INPUT_REPEAT: '100000',
       OUTPUT_FILE: join(work, 'results.jsonl'),

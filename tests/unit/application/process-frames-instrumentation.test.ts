@@ -50,7 +50,7 @@ class RecordingMetrics implements StageDurationObserver, TraceContextCounter {
 const noMetrics: ProcessorMetrics = {
   frameFinished: () => undefined,
   facesDetected: () => undefined,
-  identityMatches: () => undefined,
+  facesMatched: () => undefined,
   deadLettered: () => undefined,
   batchFormed: () => undefined,
   queueLag: () => undefined,

@@ -1,5 +1,5 @@
 import { cosineSimilarity } from '../../../src/domain/embedding';
-import { closestReferenceScore, enrolIdentity, type EnrolledIdentity, identityScore, matchIdentity, verify } from '../../../src/domain/identity';
+import { closestReferenceScore, decideIdentity, enrolIdentity, type EnrolledIdentity, identityScore, matchIdentity, verify } from '../../../src/domain/identity';
 import { at, cos } from '../../support/plane-embeddings';
 
 // Templates: Ada 5°, Grace 90°, Edsger 149°.
@@ -88,6 +88,30 @@ describe('matchIdentity', () => {
 
   it('is unknown with no best similarity when identities have no references', () => {
     expect(matchIdentity(at(0), [enrolIdentity('x', 'Nobody', [])], 0.3)).toEqual({ status: 'unknown', bestSimilarity: null });
+  });
+});
+
+describe('decideIdentity', () => {
+  const candidates = [
+    { identityId: 'p2', name: 'Grace', similarity: 0.71 },
+    { identityId: 'p1', name: 'Ada', similarity: 0.42 },
+  ];
+
+  it('makes the best candidate the identity when it reaches the threshold', () => {
+    expect(decideIdentity(candidates, 0.5)).toEqual({ status: 'known', identityId: 'p2', name: 'Grace', similarity: 0.71 });
+    expect(decideIdentity(candidates, 0.71)).toMatchObject({ status: 'known', identityId: 'p2' });
+  });
+
+  it('is unknown below the threshold, with the best similarity seen', () => {
+    expect(decideIdentity(candidates, 0.72)).toEqual({ status: 'unknown', bestSimilarity: 0.71 });
+  });
+
+  it('is unknown with no best similarity when there is no candidate', () => {
+    expect(decideIdentity([], 0.3)).toEqual({ status: 'unknown', bestSimilarity: null });
+  });
+
+  it('shows a person enrolled without a name by their id', () => {
+    expect(decideIdentity([{ identityId: 'badge-17', name: null, similarity: 0.9 }], 0.5)).toMatchObject({ status: 'known', name: 'badge-17' });
   });
 });
 

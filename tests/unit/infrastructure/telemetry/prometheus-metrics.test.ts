@@ -28,8 +28,11 @@ describe('PrometheusMetrics', () => {
     for (const status of ['published', 'duplicate', 'dead_letter', 'retry']) {
       expect(sample(text, `face_recognition_requests_total{status="${status}"}`)).toBe(0);
     }
-    expect(sample(text, 'face_recognition_matches_total{result="known"}')).toBe(0);
-    expect(sample(text, 'face_recognition_matches_total{result="unknown"}')).toBe(0);
+    expect(sample(text, 'face_matches_total{result="known"}')).toBe(0);
+    expect(sample(text, 'face_matches_total{result="unknown"}')).toBe(0);
+    expect(sample(text, 'face_gallery_identities')).toBe(0);
+    expect(sample(text, 'face_gallery_embeddings')).toBe(0);
+    expect(sample(text, 'face_match_similarity_count')).toBe(0);
     expect(sample(text, 'face_trace_context_invalid_total{reason="invalid"}')).toBe(0);
     expect(sample(text, 'face_detections_total')).toBe(0);
     expect(sample(text, 'face_queue_pending')).toBe(0);
@@ -44,7 +47,12 @@ describe('PrometheusMetrics', () => {
     metrics.frameFinished('retry', Number.NaN);
     metrics.facesDetected(3);
     metrics.facesDetected(0);
-    metrics.identityMatches(1, 2);
+    metrics.facesMatched([
+      { status: 'known', identityId: 'p1', name: 'Ada', similarity: 0.62 },
+      { status: 'unknown', bestSimilarity: 0.12 },
+      { status: 'unknown', bestSimilarity: null },
+    ]);
+    metrics.setGallerySize(() => ({ identities: 7, embeddings: 23 }));
     metrics.deadLettered('image_decode_error');
     metrics.batchFormed(8);
     metrics.batchFormed(0);
@@ -63,8 +71,15 @@ describe('PrometheusMetrics', () => {
     expect(sample(text, 'face_processing_duration_seconds_bucket{le="0.1",stage="total"}')).toBe(2);
     expect(sample(text, 'face_processing_duration_seconds_count{stage="detect"}')).toBe(1);
     expect(sample(text, 'face_detections_total')).toBe(3);
-    expect(sample(text, 'face_recognition_matches_total{result="known"}')).toBe(1);
-    expect(sample(text, 'face_recognition_matches_total{result="unknown"}')).toBe(2);
+    expect(sample(text, 'face_matches_total{result="known"}')).toBe(1);
+    expect(sample(text, 'face_matches_total{result="unknown"}')).toBe(2);
+    // One best similarity per face that had one (an empty gallery gives none).
+    expect(sample(text, 'face_match_similarity_count')).toBe(2);
+    expect(sample(text, 'face_match_similarity_bucket{le="0.15"}')).toBe(1);
+    expect(sample(text, 'face_match_similarity_bucket{le="0.6"}')).toBe(1);
+    expect(sample(text, 'face_match_similarity_bucket{le="0.65"}')).toBe(2);
+    expect(sample(text, 'face_gallery_identities')).toBe(7);
+    expect(sample(text, 'face_gallery_embeddings')).toBe(23);
     expect(sample(text, 'face_dead_letter_total{reason="image_decode_error"}')).toBe(1);
     expect(sample(text, 'face_batch_size_count')).toBe(1);
     expect(sample(text, 'face_batch_size_bucket{le="8"}')).toBe(1);
