@@ -9,6 +9,7 @@ import { benchSearchCommand } from './infrastructure/cli/bench-search-command';
 import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command';
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
+import { galleryCommand } from './infrastructure/cli/gallery-command';
 import { evalLfwCommand } from './infrastructure/cli/eval-command';
 import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command';
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
@@ -21,6 +22,7 @@ import type { LoadedModelSet } from './infrastructure/onnx/model-set';
 import { StageTimings } from './infrastructure/telemetry/stage-timings';
 import { INFRA } from './infrastructure/tokens';
 import { bindGallery, createContainer, releaseContainer } from './composition/pipeline';
+import { createGalleryStore } from './composition/gallery-store';
 
 const USAGE = `usage:
   facerec detect <image>
@@ -34,6 +36,9 @@ const USAGE = `usage:
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
                   [--api <http://host:port> --api-key <secret> [--api-clients <n>] [--api-route verify|detect] [--api-image <file>]]
+  facerec gallery export --out <file> [--passphrase-file <file>]     encrypted backup of the gallery (GALLERY_BACKUP_PASSPHRASE)
+  facerec gallery import --in <file> [--passphrase-file <file>] [--replace]
+  facerec gallery rotate-key                                          re-encrypt every record with the first GALLERY_ENCRYPTION_KEY
   facerec config            list every environment variable with its default
 
 Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
@@ -113,6 +118,9 @@ const parseOptions = (argv: readonly string[]) =>
       connectivity: { type: 'string' },
       'expansion-add': { type: 'string' },
       quantization: { type: 'string' },
+      in: { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      replace: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -161,6 +169,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await benchTracingCommand(container, config, values, output);
       } finally {
         await releaseContainer(container);
+      }
+    }
+    case 'gallery': {
+      const store = await createGalleryStore(config, { connectionName: `facerec-cli:${process.pid}` });
+      try {
+        const currentKeyId = store.encryption.source === 'off' ? null : (store.encryption.keyIds[0] ?? null);
+        return await galleryCommand(rest[0], { repository: store.repository, mode: store.mode, currentKeyId }, values, config.GALLERY_BACKUP_PASSPHRASE, output);
+      } finally {
+        await store.close();
       }
     }
     case 'config':

@@ -63,3 +63,11 @@ export class StorageError extends FaceRecognitionError {
     super(message, context, options);
   }
 }
+
+/** A paging cursor that no listing of this gallery handed out (the HTTP layer answers 400 invalid_request). */
+export class InvalidCursor extends FaceRecognitionError {
+  readonly code = 'invalid_cursor';
+  constructor() {
+    super('the cursor is not one this gallery handed out');
+  }
+}

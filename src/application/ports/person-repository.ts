@@ -3,7 +3,13 @@ import type { Person } from '../../domain/person';
 /** A change to the gallery, as every replica learns of it. */
 export type GalleryChange =
   | { readonly kind: 'upsert'; readonly personId: string; readonly version: number }
-  | { readonly kind: 'delete'; readonly personId: string };
+  | { readonly kind: 'delete'; readonly personId: string }
+  /**
+   * The feed lost changes this follower had not read yet (a bounded feed
+   * trimmed while it was disconnected): whoever mirrors the gallery must
+   * reload all() and drop the people it no longer finds.
+   */
+  | { readonly kind: 'resync' };
 
 export interface PersonPage {
   readonly people: readonly Person[];

@@ -13,6 +13,7 @@ import {
 
 import { GRAPH_OPTIMIZATION_LEVELS } from '../onnx/inference-protocol';
 import { apiKeysFileVar, apiKeysVar } from './api-key-variables';
+import { encryptionKeyFileVar, encryptionKeysVar, passphraseVar } from './gallery-key-variables';
 
 /** The package root (where models/ and samples/ are provisioned), independent of the working directory. */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
@@ -101,6 +102,17 @@ export const CONFIG_SCHEMA = {
     0,
     1_000_000_000,
   ),
+
+  // Gallery store (adr/0008)
+  DATA_DIR: stringVar('Embedded mode: directory of the gallery store (gallery/people/<id>.json, one encrypted file per person) and of its generated key gallery.key; created (0700) if missing, must be writable.', resolve(PACKAGE_ROOT, 'data')),
+  GALLERY_ENCRYPTION: enumVar('Encrypt gallery records and enrolment sessions at rest (AES-256-GCM); off stores them in clear and must be chosen explicitly.', 'on', ['on', 'off'] as const),
+  GALLERY_ENCRYPTION_KEY: encryptionKeysVar(
+    'Gallery encryption keys, keyid:base64-of-32-bytes,… (openssl rand -base64 32); the first encrypts, every one decrypts (rotation). Redis mode refuses to start without a key unless GALLERY_ENCRYPTION=off; embedded mode generates DATA_DIR/gallery.key once.',
+  ),
+  GALLERY_ENCRYPTION_KEY_FILE: encryptionKeyFileVar('File of gallery encryption keys, one keyid:base64 per line (# comments), first = current; instead of GALLERY_ENCRYPTION_KEY.'),
+  GALLERY_CHANGES_MAXLEN: integerVar('Redis mode: approximate cap (MAXLEN ~) of the gallery change feed {gallery}:changes; a replica that falls further behind reloads the whole gallery.', 10_000, 100, 10_000_000),
+  ENROLLMENT_SESSION_TTL_S: integerVar('Lifetime of an enrolment session (POST /v1/enrollments), in seconds.', 900, 10, 86_400),
+  GALLERY_BACKUP_PASSPHRASE: passphraseVar('Passphrase of facerec gallery export/import backups (scrypt-derived AES-256-GCM key), 12 to 1024 characters; or --passphrase-file.', 12),
 
   // HTTP and telemetry
   HTTP_PORT: integerVar('Port of the HTTP API (/v1) and of /health, /ready and /metrics.', 8003, 0, 65_535),
