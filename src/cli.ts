@@ -13,6 +13,7 @@ import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command'
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { scenesCommand } from './infrastructure/cli/scenes-command';
+import { soakCommand } from './infrastructure/cli/soak-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
@@ -31,6 +32,7 @@ const USAGE = `usage:
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
   facerec loadgen --redis <url> --images <dir> [--rate <fps>] [--count <n>] [--stream <queue>] [--results <stream>] [--timeout <s>]
+  facerec soak --out <dir> [--duration <30m>] [--fraction <0.8>] [--calibrate <60s>] [--interval <10s>] [--window <5m>]
   facerec config            list every environment variable with its default
 
 Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
@@ -96,6 +98,11 @@ const parseOptions = (argv: readonly string[]) =>
       'sample-frames': { type: 'string' },
       'gallery-photos': { type: 'string' },
       'min-photos': { type: 'string' },
+      duration: { type: 'string' },
+      fraction: { type: 'string' },
+      calibrate: { type: 'string' },
+      interval: { type: 'string' },
+      window: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,6 +127,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   if (command === 'loadgen') return loadgenCommand(values, output);
   if (command === 'scenes') return scenesCommand(values, output);
+  if (command === 'soak') return soakCommand(values, output);
   // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {
