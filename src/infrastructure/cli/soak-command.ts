@@ -31,7 +31,8 @@ const DEAD_LETTER_STREAM = 'faces:dead-letter';
 const SATURATING_BACKLOG = 48;
 /** RSS growth target of issue 11 (first window against last). */
 const RSS_GROWTH_LIMIT = 0.1;
-const DRAIN_TIMEOUT_MS = 180_000;
+/** A frame still without a result after the service has answered nothing for this long is lost. */
+const DRAIN_IDLE_MS = 120_000;
 const MB = 1024 * 1024;
 
 const percent = (ratio: number): string => `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
@@ -110,7 +111,7 @@ export async function soakCommand(flags: SoakFlags, output: CommandOutput): Prom
     output.line(`capacity: ${capacity.toFixed(2)} frames/s (${results.completed - measured.done} frames completed in ${((performance.now() - measured.at) / 1000).toFixed(1)} s after the warm-up)`);
 
     sampler.phase = 'drain';
-    await results.waitForAll(DRAIN_TIMEOUT_MS);
+    await results.waitUntilAllOrIdle(DRAIN_IDLE_MS);
 
     sampler.phase = 'soak';
     const soakStart = performance.now();
@@ -126,7 +127,7 @@ export async function soakCommand(flags: SoakFlags, output: CommandOutput): Prom
     output.line(`soak rate: ${rate.toFixed(2)} frames/s (${(fraction * 100).toFixed(0)}% of capacity); sent ${soakSent} frames in ${((performance.now() - soakStart) / 1000).toFixed(1)} s`);
 
     sampler.phase = 'final-drain';
-    await results.waitForAll(DRAIN_TIMEOUT_MS);
+    await results.waitUntilAllOrIdle(DRAIN_IDLE_MS);
     await sampler.stop();
     await results.stop();
     const deadLettered = await redis.xlen(DEAD_LETTER_STREAM);

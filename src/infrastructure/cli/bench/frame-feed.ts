@@ -125,6 +125,24 @@ export class ResultCollector {
     return this.completed >= this.expected;
   }
 
+  /**
+   * Waits until every expected frame has a result, or until none has come for
+   * `idleMs`: a service working through a long backlog is not cut short, and
+   * a frame it never answers is not waited for forever. True when all have.
+   */
+  async waitUntilAllOrIdle(idleMs: number): Promise<boolean> {
+    let seen = this.completed;
+    let idleSince = performance.now();
+    while (this.completed < this.expected && performance.now() - idleSince < idleMs) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (this.completed !== seen) {
+        seen = this.completed;
+        idleSince = performance.now();
+      }
+    }
+    return this.completed >= this.expected;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
