@@ -15,6 +15,7 @@ import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command'
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { scenesCommand } from './infrastructure/cli/scenes-command';
+import { soakCommand } from './infrastructure/cli/soak-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
@@ -39,6 +40,7 @@ const USAGE = `usage:
   facerec gallery export --out <file> [--passphrase-file <file>]     encrypted backup of the gallery (GALLERY_BACKUP_PASSPHRASE)
   facerec gallery import --in <file> [--passphrase-file <file>] [--replace]
   facerec gallery rotate-key                                          re-encrypt every record with the first GALLERY_ENCRYPTION_KEY
+  facerec soak --out <dir> [--duration <30m>] [--fraction <0.8>] [--calibrate <60s>] [--interval <10s>] [--window <5m>]
   facerec config            list every environment variable with its default
 
 Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
@@ -121,6 +123,11 @@ const parseOptions = (argv: readonly string[]) =>
       in: { type: 'string' },
       'passphrase-file': { type: 'string' },
       replace: { type: 'boolean' },
+      duration: { type: 'string' },
+      fraction: { type: 'string' },
+      calibrate: { type: 'string' },
+      interval: { type: 'string' },
+      window: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -147,6 +154,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (command === 'scenes') return scenesCommand(values, output);
   // Synthetic vectors only: no model, no configuration.
   if (command === 'bench' && rest[0] === 'search') return benchSearchCommand(values, output);
+  if (command === 'soak') return soakCommand(values, output);
   // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {
