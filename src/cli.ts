@@ -8,7 +8,8 @@ import { benchCommand } from './infrastructure/cli/bench-command';
 import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command';
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
-import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { evalLfwCommand, withQualityGateOpened } from './infrastructure/cli/eval-command';
+import { evalGateCommand } from './infrastructure/cli/eval-gate-command';
 import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command';
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
@@ -27,6 +28,7 @@ const USAGE = `usage:
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec eval scenes --data <dir> [--batch <n>]
   facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
+  facerec eval gate --data <scenes dir> --lfw <dir> [--per-person <n>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
   facerec scenes --lfw <dir> --out <dir> [--frames <n>] [--seed <n>] [--group-frames <n>] [--sample-frames <n>] [--samples <dir>] [--gallery-photos <n>] [--min-photos <n>]
@@ -96,6 +98,7 @@ const parseOptions = (argv: readonly string[]) =>
       'sample-frames': { type: 'string' },
       'gallery-photos': { type: 'string' },
       'min-photos': { type: 'string' },
+      'per-person': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,7 +134,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (rest[0] === 'lfw') return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
       if (rest[0] === 'scenes') return evalScenesCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(config, galleryDir, run));
       if (rest[0] === 'identify') return evalIdentifyCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
-      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes' or 'identify'`);
+      if (rest[0] === 'gate') {
+        return evalGateCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(withQualityGateOpened(config), galleryDir, run), [config.MATCH_THRESHOLD]);
+      }
+      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes', 'identify' or 'gate'`);
     case 'bench': {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));
