@@ -135,7 +135,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (rest[0] === 'scenes') return evalScenesCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(config, galleryDir, run));
       if (rest[0] === 'identify') return evalIdentifyCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
       if (rest[0] === 'gate') {
-        return evalGateCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(withQualityGateOpened(config), galleryDir, run), [config.MATCH_THRESHOLD]);
+        return evalGateCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(withQualityGateOpened(config), galleryDir, run), [
+          config.MATCH_THRESHOLD,
+          config.IDENTIFY_THRESHOLD,
+        ]);
       }
       throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes', 'identify' or 'gate'`);
     case 'bench': {

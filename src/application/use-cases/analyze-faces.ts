@@ -19,8 +19,12 @@ export interface AnalyzeFacesOptions {
   readonly quality: QualityPolicy;
   /** Embed the mirrored crop too and fuse both (test-time augmentation). */
   readonly flipAugmentation: boolean;
-  /** Similarity at or above which a face matches an enrolled identity. */
-  readonly matchThreshold: number;
+  /**
+   * Score at or above which a face is taken for the best-scoring enrolled
+   * person: a 1:N decision, stricter than the 1:1 threshold of a pair, since
+   * a stranger gets as many chances as there are people enrolled.
+   */
+  readonly identifyThreshold: number;
 }
 
 export interface ImageAnalysis {
@@ -120,7 +124,7 @@ export class AnalyzeFaces {
         located.forEach((f, i) => {
           const embedding = embeddingOf.get(i);
           const identity =
-            embedding !== undefined && gallery.length > 0 ? matchIdentity(embedding, gallery, this.options.matchThreshold) : undefined;
+            embedding !== undefined && gallery.length > 0 ? matchIdentity(embedding, gallery, this.options.identifyThreshold) : undefined;
           facesByImage[f.imageIndex]!.push({
             box: f.detection.box,
             score: f.detection.score,
