@@ -11,7 +11,7 @@ import { PORTRAIT_IDS, readOtherPhoto, readPortrait } from '../../support/portra
  * 10 known people (identities-20plus.txt) enrolled from their first photo and
  * searched with the second; the other 10 are unknown; pairs.txt has one fold
  * of 5 + 5 pairs. One known person has a third photo, blurred (Gaussian
- * σ = 5: sharpness about 6 against the default MIN_SHARPNESS 12), which the service's
+ * σ = 5: sharpness about 6 against the default MIN_SHARPNESS 16), which the service's
  * quality gate rejects and the opened gate keeps.
  */
 const KNOWN = PORTRAIT_IDS.slice(10);

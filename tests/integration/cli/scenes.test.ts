@@ -192,7 +192,7 @@ describe('facerec scenes and facerec eval scenes', () => {
     const result = await runCli(['eval', 'gate', '--data', first, '--lfw', portraits, '--per-person', '1', '--batch', '4']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[3]).toMatch(/^\*size 16 sharp 12 yaw 60 \| LFW rejected σ0 [0-9.]+% σ2 [0-9.]+% σ3 [0-9.]+% σ5 [0-9.-]+%? \| scene faces rejected 24:/);
+    expect(lines[3]).toMatch(/^\*size 16 sharp 16 yaw 60 \| LFW rejected σ0 [0-9.]+% σ2 [0-9.]+% σ3 [0-9.]+% σ5 [0-9.-]+%? \| scene faces rejected 24:/);
     expect(lines[4]).toMatch(/^ {2}id@0.276: 24:/);
     expect(lines[5]).toMatch(/^ {2}id@0.420: 24:/);
     const sweep = JSON.parse(lines.at(-1) as string) as {

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       NMS_IOU_THRESHOLD: 0.4,
       MAX_FACES_PER_IMAGE: 64,
       MIN_FACE_SIZE: 16,
-      MIN_SHARPNESS: 12,
+      MIN_SHARPNESS: 16,
       MAX_YAW_DEGREES: 60,
       MATCH_THRESHOLD: 0.276,
       IDENTIFY_THRESHOLD: 0.42,
