@@ -211,6 +211,6 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
   it('names the benchmarks it knows for an unknown one', async () => {
     const unknown = await runCli(['eval', 'megaface']);
     expect(unknown.code).toBe(2);
-    expect(cliError(unknown.stderr).message).toBe("unknown benchmark 'megaface': 'lfw', 'scenes' or 'identify'");
+    expect(cliError(unknown.stderr).message).toBe("unknown benchmark 'megaface': 'lfw', 'scenes', 'identify' or 'gate'");
   });
 });
