@@ -59,7 +59,7 @@ export const CONFIG_SCHEMA = {
     { min: -1, max: 1 },
   ),
   FLIP_TTA: booleanVar('Embed the mirrored crop too and fuse both embeddings.', false),
-  MAX_IMAGE_PIXELS: integerVar('Largest accepted image (width × height), checked before decoding.', 40_000_000, 1),
+  MAX_IMAGE_PIXELS: integerVar('Largest accepted image (width × height), checked before decoding; the default takes a 48–61 MP camera photo (adr/0009).', 64_000_000, 1),
   MIN_IMAGE_SIDE: integerVar('Smallest accepted image side in pixels.', 16, 1),
 
   // Service identity and orchestrator

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       MATCH_THRESHOLD: 0.276,
       IDENTIFY_THRESHOLD: 0.42,
       FLIP_TTA: false,
-      MAX_IMAGE_PIXELS: 40_000_000,
+      MAX_IMAGE_PIXELS: 64_000_000,
       MIN_IMAGE_SIDE: 16,
       LOG_LEVEL: 'info',
     });
