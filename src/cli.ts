@@ -10,7 +10,8 @@ import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command'
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { galleryCommand } from './infrastructure/cli/gallery-command';
-import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { evalLfwCommand, withQualityGateOpened } from './infrastructure/cli/eval-command';
+import { evalGateCommand } from './infrastructure/cli/eval-gate-command';
 import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command';
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
@@ -31,6 +32,7 @@ const USAGE = `usage:
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec eval scenes --data <dir> [--batch <n>]
   facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
+  facerec eval gate --data <scenes dir> --lfw <dir> [--per-person <n>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench search [--sizes 10000,100000,1000000] [--probes <n>] [--shortlists 64,128,…] [--dim <n>] [--noise <x>] [--latent <L>] [--connectivity <M>] [--expansion-add <n>] [--quantization f32|f16|i8] [--seed <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
@@ -128,6 +130,7 @@ const parseOptions = (argv: readonly string[]) =>
       calibrate: { type: 'string' },
       interval: { type: 'string' },
       window: { type: 'string' },
+      'per-person': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -166,7 +169,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (rest[0] === 'lfw') return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
       if (rest[0] === 'scenes') return evalScenesCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(config, galleryDir, run));
       if (rest[0] === 'identify') return evalIdentifyCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
-      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes' or 'identify'`);
+      if (rest[0] === 'gate') {
+        return evalGateCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(withQualityGateOpened(config), galleryDir, run), [
+          config.MATCH_THRESHOLD,
+          config.IDENTIFY_THRESHOLD,
+        ]);
+      }
+      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes', 'identify' or 'gate'`);
     case 'bench': {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));
