@@ -10,19 +10,21 @@ import { benchTracingCommand } from './infrastructure/cli/bench-tracing-command'
 import { compareCommand } from './infrastructure/cli/compare-command';
 import { detectCommand } from './infrastructure/cli/detect-command';
 import { galleryCommand } from './infrastructure/cli/gallery-command';
-import { evalLfwCommand } from './infrastructure/cli/eval-command';
+import { evalLfwCommand, withQualityGateOpened } from './infrastructure/cli/eval-command';
+import { evalGateCommand } from './infrastructure/cli/eval-gate-command';
 import { evalIdentifyCommand } from './infrastructure/cli/eval-identify-command';
 import { evalScenesCommand, type GalleryPipeline } from './infrastructure/cli/eval-scenes-command';
 import { loadgenCommand } from './infrastructure/cli/loadgen-command';
 import { scenesCommand } from './infrastructure/cli/scenes-command';
+import { soakCommand } from './infrastructure/cli/soak-command';
 import { UsageError, type CommandOutput } from './infrastructure/cli/output';
 import { CONFIG_SCHEMA, loadConfig, type Config } from './infrastructure/config/config';
 import { ConfigError } from './infrastructure/config/env-schema';
 import type { LoadedModelSet } from './infrastructure/onnx/model-set';
 import { StageTimings } from './infrastructure/telemetry/stage-timings';
 import { INFRA } from './infrastructure/tokens';
-import { createGalleryStore } from './composition/gallery-store';
 import { bindGallery, createContainer, releaseContainer } from './composition/pipeline';
+import { createGalleryStore } from './composition/gallery-store';
 
 const USAGE = `usage:
   facerec detect <image>
@@ -30,6 +32,7 @@ const USAGE = `usage:
   facerec eval lfw --data <dir> [--limit <pairs per fold>] [--batch <n>]
   facerec eval scenes --data <dir> [--batch <n>]
   facerec eval identify --data <dir> [--enrol <photos per person>] [--svg <path>] [--batch <n>]
+  facerec eval gate --data <scenes dir> --lfw <dir> [--per-person <n>] [--batch <n>]
   facerec bench --images <dir> [--count <n>] [--batch <n>]
   facerec bench search [--sizes 10000,100000,1000000] [--probes <n>] [--shortlists 64,128,…] [--dim <n>] [--noise <x>] [--latent <L>] [--connectivity <M>] [--expansion-add <n>] [--quantization f32|f16|i8] [--seed <n>]
   facerec bench-tracing --images <dir> [--rounds <n>] [--count <frames per round>] [--batch <n>] [--pool <images>] [--export-interval <ms>]
@@ -39,6 +42,7 @@ const USAGE = `usage:
   facerec gallery export --out <file> [--passphrase-file <file>]     encrypted backup of the gallery (GALLERY_BACKUP_PASSPHRASE)
   facerec gallery import --in <file> [--passphrase-file <file>] [--replace]
   facerec gallery rotate-key                                          re-encrypt every record with the first GALLERY_ENCRYPTION_KEY
+  facerec soak --out <dir> [--duration <30m>] [--fraction <0.8>] [--calibrate <60s>] [--interval <10s>] [--window <5m>]
   facerec config            list every environment variable with its default
 
 Results are JSON on stdout; errors are JSON on stderr with a non-zero exit code.`;
@@ -104,9 +108,11 @@ const parseOptions = (argv: readonly string[]) =>
       'sample-frames': { type: 'string' },
       'gallery-photos': { type: 'string' },
       'min-photos': { type: 'string' },
-      in: { type: 'string' },
-      'passphrase-file': { type: 'string' },
-      replace: { type: 'boolean' },
+      api: { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-clients': { type: 'string' },
+      'api-route': { type: 'string' },
+      'api-image': { type: 'string' },
       sizes: { type: 'string' },
       probes: { type: 'string' },
       shortlists: { type: 'string' },
@@ -116,11 +122,15 @@ const parseOptions = (argv: readonly string[]) =>
       connectivity: { type: 'string' },
       'expansion-add': { type: 'string' },
       quantization: { type: 'string' },
-      api: { type: 'string' },
-      'api-key': { type: 'string' },
-      'api-clients': { type: 'string' },
-      'api-route': { type: 'string' },
-      'api-image': { type: 'string' },
+      in: { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      replace: { type: 'boolean' },
+      duration: { type: 'string' },
+      fraction: { type: 'string' },
+      calibrate: { type: 'string' },
+      interval: { type: 'string' },
+      window: { type: 'string' },
+      'per-person': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -147,6 +157,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (command === 'scenes') return scenesCommand(values, output);
   // Synthetic vectors only: no model, no configuration.
   if (command === 'bench' && rest[0] === 'search') return benchSearchCommand(values, output);
+  if (command === 'soak') return soakCommand(values, output);
   // Commands print their own results; service logs (model load, …) only when LOG_LEVEL asks for them.
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
   switch (command) {
@@ -158,7 +169,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (rest[0] === 'lfw') return evalLfwCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
       if (rest[0] === 'scenes') return evalScenesCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(config, galleryDir, run));
       if (rest[0] === 'identify') return evalIdentifyCommand(config, values, output, (evalConfig, run) => withPipeline(evalConfig, null, run));
-      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes' or 'identify'`);
+      if (rest[0] === 'gate') {
+        return evalGateCommand(config, values, output, (galleryDir, run) => withGalleryPipeline(withQualityGateOpened(config), galleryDir, run), [
+          config.MATCH_THRESHOLD,
+          config.IDENTIFY_THRESHOLD,
+        ]);
+      }
+      throw new UsageError(`unknown benchmark '${rest[0] ?? ''}': 'lfw', 'scenes', 'identify' or 'gate'`);
     case 'bench': {
       const timings = new StageTimings();
       return withPipeline(config, timings, (analyze, modelSet) => benchCommand(analyze, timings, modelSet.models, values, output));

@@ -115,7 +115,7 @@ export async function openGallery(config: Config, container: Container, logger: 
     repository: store.repository,
     sessions: store.sessions,
     index,
-    thresholds: { verificationThreshold: config.MATCH_THRESHOLD, identificationThreshold: config.MATCH_THRESHOLD },
+    thresholds: { verificationThreshold: config.MATCH_THRESHOLD, identificationThreshold: config.IDENTIFY_THRESHOLD },
     enrollment: { ttlMs: store.sessionTtlMs, maxCandidates: config.ENROLLMENT_MAX_FACES, commitFaces: config.ENROLLMENT_COMMIT_FACES },
   });
 

@@ -29,7 +29,7 @@ export interface ContainerOverrides {
 export const analyzeFacesOptions = (config: Config): AnalyzeFacesOptions => ({
   quality: { minFaceSize: config.MIN_FACE_SIZE, minSharpness: config.MIN_SHARPNESS, maxYawDegrees: config.MAX_YAW_DEGREES },
   flipAugmentation: config.FLIP_TTA,
-  matchThreshold: config.MATCH_THRESHOLD,
+  identifyThreshold: config.IDENTIFY_THRESHOLD,
 });
 
 /** DETECTION_SIZE 0 means: what the execution provider affords (adr/0009). */

@@ -153,13 +153,21 @@ export function assessQuality(
 ): QualityAssessment {
   const faceSize = Math.min(boxWidth(box), boxHeight(box));
   const pose = estimatePose(landmarks);
-  const verdict: QualityVerdict =
-    faceSize < policy.minFaceSize
-      ? 'too_small'
-      : Math.abs(pose.yaw) > policy.maxYawDegrees
-        ? 'extreme_pose'
-        : sharpness < policy.minSharpness
-          ? 'too_blurry'
-          : 'ok';
+  const verdict = qualityVerdict({ faceSize, sharpness, yawDegrees: pose.yaw }, policy);
   return { faceSize, sharpness, pose, passed: verdict === 'ok', reason: verdict };
+}
+
+/** What the quality gate looks at, once measured. */
+export interface QualityMeasures {
+  readonly faceSize: number;
+  readonly sharpness: number;
+  readonly yawDegrees: number;
+}
+
+/** The gate's verdict on measured values: the first failed rule, in the order size, pose, sharpness. */
+export function qualityVerdict(measures: QualityMeasures, policy: QualityPolicy): QualityVerdict {
+  if (measures.faceSize < policy.minFaceSize) return 'too_small';
+  if (Math.abs(measures.yawDegrees) > policy.maxYawDegrees) return 'extreme_pose';
+  if (measures.sharpness < policy.minSharpness) return 'too_blurry';
+  return 'ok';
 }

@@ -19,8 +19,12 @@ export interface AnalyzeFacesOptions {
   readonly quality: QualityPolicy;
   /** Embed the mirrored crop too and fuse both (test-time augmentation). */
   readonly flipAugmentation: boolean;
-  /** Similarity at or above which a face matches an enrolled identity. */
-  readonly matchThreshold: number;
+  /**
+   * Score at or above which a face is taken for the best-scoring enrolled
+   * person: a 1:N decision, stricter than the 1:1 threshold of a pair, since
+   * a stranger gets as many chances as there are people enrolled.
+   */
+  readonly identifyThreshold: number;
 }
 
 export interface ImageAnalysis {
@@ -143,7 +147,7 @@ export class AnalyzeFaces {
   private match(embeddings: readonly Embedding[]): IdentityMatch[] | null {
     const index = this.ports.index;
     if (index === undefined || index.size.identities === 0 || embeddings.length === 0) return null;
-    return index.searchMany(embeddings, 1).map((candidates) => decideIdentity(candidates, this.options.matchThreshold));
+    return index.searchMany(embeddings, 1).map((candidates) => decideIdentity(candidates, this.options.identifyThreshold));
   }
 
   /**

@@ -26,6 +26,8 @@ export interface IdentificationOptions extends BatchRun {
   /** The quality gate the service runs, applied to the analyses made with the gate opened. */
   readonly serviceQuality: QualityPolicy;
   readonly matchThreshold: number;
+  /** The service's 1:N threshold (IDENTIFY_THRESHOLD): searches are also reported at it. */
+  readonly identifyThreshold: number;
   /** FPIRs at which FNIR is reported (NIST FRVT: 1 %, 0.1 %). */
   readonly fpirTargets: readonly number[];
   /** FAR at which TAR is reported on the verification pairs. */
@@ -57,6 +59,7 @@ export interface IdentificationFigures {
   /** FNIR (falseNegative) at each FPIR target, in the order of the options. */
   readonly atFpir: readonly TargetOperatingPoint[];
   readonly atMatchThreshold: OperatingPoint;
+  readonly atIdentifyThreshold: OperatingPoint;
   /** FPIR against FNIR over every threshold. */
   readonly det: readonly DetPoint[];
   /** Mated probes with a usable face whose mate is not at rank 1. */
@@ -227,6 +230,7 @@ function identificationFigures(searches: readonly Search[], outcomes: readonly S
     rank5: rankIdentificationRate(outcomes, 5),
     atFpir: options.fpirTargets.map((target) => operatingPointAtFalsePositiveRate(trials, target)),
     atMatchThreshold: errorRatesAt(trials, options.matchThreshold),
+    atIdentifyThreshold: errorRatesAt(trials, options.identifyThreshold),
     det: detCurve(trials),
     misidentified: indices.filter((i) => outcomes[i]?.mateRank !== null && outcomes[i]?.mateRank !== 1).map(returned),
     highestNonMated: indices

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { AnalyzeFaces } from '../../application/use-cases/analyze-faces';
 import type { EnrollmentReport } from '../../application/use-cases/enroll-identities';
 import type { AnalyzedFace } from '../../domain/face';
+import { matchIdentity, type EnrolledIdentity } from '../../domain/identity';
 import { evaluateFrame, MATCH_IOU, NEAR_IOU, summariseScenes, type DetectedFace, type FaceTally, type FrameEvaluation } from '../../domain/scene-evaluation';
 import type { Config } from '../config/config';
 import { DatasetError } from '../datasets/dataset-error';
@@ -23,7 +24,7 @@ export type GalleryPipelineRunner = <T>(galleryDir: string, run: (pipeline: Gall
 const AT_LEAST_SIZES = [48, 64];
 
 /** The settings that change what is found, recognised or how fast: reported with every result. */
-const REPORTED_SETTINGS = /^(MODEL_DIR|EXECUTION_PROVIDER|INFERENCE_WORKERS|ORT_|DETECTION_|NMS_|MAX_FACES_PER_IMAGE|MIN_FACE_SIZE|MIN_SHARPNESS|MAX_YAW_DEGREES|MATCH_THRESHOLD|FLIP_TTA)/;
+const REPORTED_SETTINGS = /^(MODEL_DIR|EXECUTION_PROVIDER|INFERENCE_WORKERS|ORT_|DETECTION_|NMS_|MAX_FACES_PER_IMAGE|MIN_FACE_SIZE|MIN_SHARPNESS|MAX_YAW_DEGREES|MATCH_THRESHOLD|IDENTIFY_THRESHOLD|FLIP_TTA)/;
 
 const detectedFace = (face: AnalyzedFace): DetectedFace => ({
   box: face.box,
@@ -31,22 +32,42 @@ const detectedFace = (face: AnalyzedFace): DetectedFace => ({
   embedded: face.embedding !== undefined,
 });
 
+/** The same face decided at another threshold: the gallery searched again with the face's embedding. */
+const detectedFaceAt =
+  (gallery: readonly EnrolledIdentity[], threshold: number) =>
+  (face: AnalyzedFace): DetectedFace => {
+    const match = face.embedding === undefined || gallery.length === 0 ? undefined : matchIdentity(face.embedding, gallery, threshold);
+    return { ...detectedFace(face), identity: match?.status === 'known' ? match.identityId : null };
+  };
+
 const truthOf = (frame: SceneManifestFrame) =>
   frame.faces.map((face) => ({ box: { x1: face.box[0], y1: face.box[1], x2: face.box[2], y2: face.box[3] }, bucket: face.bucket, person: face.person }));
 
 interface Measured {
   readonly evaluations: FrameEvaluation[];
+  /** The same frames with every identity decided at MATCH_THRESHOLD (the 1:1 threshold) instead of the service's IDENTIFY_THRESHOLD. */
+  readonly evaluationsAtMatchThreshold: FrameEvaluation[];
   /** Wall time of each batch's analysis divided by its frames, ms. */
   readonly msPerFrame: number[];
   readonly analysisMs: number;
 }
 
-async function analyseFrames(data: string, manifest: SceneManifest, batchSize: number, analyze: AnalyzeFaces, output: CommandOutput): Promise<Measured> {
+async function analyseFrames(
+  data: string,
+  manifest: SceneManifest,
+  batchSize: number,
+  pipeline: GalleryPipeline,
+  matchThreshold: number,
+  output: CommandOutput,
+): Promise<Measured> {
+  const { analyze } = pipeline;
+  const atMatchThreshold = detectedFaceAt(pipeline.enrolment.identities, matchThreshold);
   const frames = manifest.frames;
   const readBatch = (start: number) => Promise.all(frames.slice(start, start + batchSize).map((f) => readImageFile(join(data, f.file))));
   // One batch first, untimed: the first calls pay for JIT compilation and lazy allocations.
   if (frames.length > 0) await analyze.execute(await readBatch(0));
   const evaluations: FrameEvaluation[] = [];
+  const evaluationsAtMatchThreshold: FrameEvaluation[] = [];
   const msPerFrame: number[] = [];
   let analysisMs = 0;
   for (let start = 0; start < frames.length; start += batchSize) {
@@ -63,11 +84,12 @@ async function analyseFrames(data: string, manifest: SceneManifest, batchSize: n
         throw new DatasetError(`${frame.file} is ${outcome.value.width}×${outcome.value.height}, the manifest says ${frame.width}×${frame.height}`);
       }
       evaluations.push(evaluateFrame(frame.kind, truthOf(frame), outcome.value.faces.map(detectedFace)));
+      evaluationsAtMatchThreshold.push(evaluateFrame(frame.kind, truthOf(frame), outcome.value.faces.map(atMatchThreshold)));
     });
     output.progress(`analysed ${evaluations.length}/${frames.length} frames`);
   }
   output.progress('\n');
-  return { evaluations, msPerFrame, analysisMs };
+  return { evaluations, evaluationsAtMatchThreshold, msPerFrame, analysisMs };
 }
 
 const percent = (rate: number | null): string => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
@@ -108,11 +130,13 @@ export async function evalScenesCommand(
   const manifest = await readSceneManifest(data);
 
   const { measured, enrolment, modelSet } = await withPipeline(join(data, manifest.gallery.dir), async (pipeline) => ({
-    measured: await analyseFrames(data, manifest, batchSize, pipeline.analyze, output),
+    measured: await analyseFrames(data, manifest, batchSize, pipeline, config.MATCH_THRESHOLD, output),
     enrolment: pipeline.enrolment,
     modelSet: pipeline.modelSet,
   }));
   const summary = summariseScenes(measured.evaluations, AT_LEAST_SIZES);
+  const atMatch = summariseScenes(measured.evaluationsAtMatchThreshold, AT_LEAST_SIZES);
+  const strangers = (s: typeof summary) => s.kinds.find((k) => k.kind === 'samples')?.faces;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const settings = Object.fromEntries(Object.entries(config).filter(([name]) => REPORTED_SETTINGS.test(name)));
   const framesPerSecond = measured.analysisMs > 0 ? (summary.frames * 1000) / measured.analysisMs : null;
@@ -127,10 +151,16 @@ export async function evalScenesCommand(
   output.line(
     `found = a detection with IoU ≥ ${MATCH_IOU} (one to one, best first); IoU = median/10th percentile of found faces; near = missed, but a detection overlaps it at IoU ${NEAR_IOU}–${MATCH_IOU}`,
   );
+  output.line(`identities decided at IDENTIFY_THRESHOLD ${config.IDENTIFY_THRESHOLD} (the service's 1:N decision); wrong = taken for somebody else (a sample face: for anybody)`);
   output.line('size      faces  found  recall  IoU p50/10  near  embedded  id(all) id(found) wrong');
   for (const bucket of summary.buckets) output.line(tallyRow(`${bucket.bucket} px`, bucket));
   for (const row of summary.atLeast) output.line(tallyRow(`≥${row.minSize} px`, row));
   output.line(tallyRow('all', summary.all));
+  const idRow = (s: typeof summary, threshold: string): string =>
+    `${threshold}: id(all) ${[...s.buckets.map((b) => `${b.bucket} px ${percent(b.identification)}`), ...s.atLeast.map((r) => `≥${r.minSize} px ${percent(r.identification)}`)].join(', ')}; ` +
+    `wrong ${s.all.misidentified - (strangers(s)?.misidentified ?? 0)} gallery faces, strangers (sample faces) taken for someone ${strangers(s)?.misidentified ?? 0} of ${strangers(s)?.embedded ?? 0} embedded`;
+  output.line(idRow(summary, `at IDENTIFY_THRESHOLD ${config.IDENTIFY_THRESHOLD}`));
+  output.line(idRow(atMatch, `at MATCH_THRESHOLD ${config.MATCH_THRESHOLD} (1:1)`));
   for (const k of summary.kinds) {
     output.line(
       `${k.kind.padEnd(9)} frames ${String(k.falsePositives.frames).padStart(4)}, faces ${String(k.faces.faces).padStart(5)}, recall ${percent(k.faces.recall).padStart(6)}, false positives ${k.falsePositives.total} (${(k.falsePositives.perFrame ?? 0).toFixed(3)} per frame)`,
@@ -153,6 +183,7 @@ export async function evalScenesCommand(
     matchIou: MATCH_IOU,
     gallery: { people: manifest.gallery.people, enrolled: enrolment.identities.length, photos: enrolledPhotos, rejected: enrolment.rejected.length },
     ...summary,
+    atMatchThreshold: { threshold: config.MATCH_THRESHOLD, buckets: atMatch.buckets, atLeast: atMatch.atLeast, all: atMatch.all, kinds: atMatch.kinds },
     speed: {
       frames: summary.frames,
       batch: batchSize,

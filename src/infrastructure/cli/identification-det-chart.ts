@@ -13,7 +13,7 @@ const VERIFICATION = '#c0392b';
  * Both trade-offs on one chart: open-set identification (FPIR, FNIR) and
  * verification on the pairs (FAR, FRR), with the service's quality gate
  * (solid) and with it opened (dashed), and the shipped MATCH_THRESHOLD
- * marked on the service-gate curves.
+ * (1:1) and IDENTIFY_THRESHOLD (1:N) marked on the service-gate curves.
  */
 export function identificationDetChart(report: IdentificationReport, context: RunContext): DetChart {
   const service = report.serviceGate;
@@ -38,6 +38,7 @@ export function identificationDetChart(report: IdentificationReport, context: Ru
     markers: [
       { label: `MATCH_THRESHOLD ${threshold}`, colour: IDENTIFICATION, ...at(service.identification.atMatchThreshold) },
       { label: `MATCH_THRESHOLD ${threshold}`, colour: VERIFICATION, ...at(service.verification.atMatchThreshold) },
+      { label: `IDENTIFY_THRESHOLD ${context.identifyThreshold}`, colour: IDENTIFICATION, ...at(service.identification.atIdentifyThreshold) },
     ],
     footnotes: [
       `Service gate: ${fpirCuts}. Steps of one probe: FNIR ${(100 / Math.max(1, report.matedSearches)).toFixed(3)}%, ` +

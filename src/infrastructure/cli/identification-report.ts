@@ -7,6 +7,7 @@ export interface RunContext {
   readonly data: string;
   readonly enrolPhotos: number;
   readonly matchThreshold: number;
+  readonly identifyThreshold: number;
   readonly serviceGate: { readonly minFaceSize: number; readonly minSharpness: number; readonly maxYawDegrees: number };
   readonly flipTta: boolean;
   readonly modelSet: string;
@@ -52,13 +53,14 @@ const returnedList = (list: readonly ReturnedIdentity[]): string =>
     ? 'none'
     : list.map((r) => `${r.image} → ${r.returned} ${r.score.toFixed(3)}${r.mateScore !== undefined ? ` (mate ${r.mateScore.toFixed(3)})` : ''}`).join(', ');
 
-function identificationLines(figures: IdentificationFigures, matchThreshold: number): string[] {
+function identificationLines(figures: IdentificationFigures, context: RunContext): string[] {
   return [
     `closed set: rank-1 ${withInterval(figures.rank1)}, rank-5 ${withInterval(figures.rank5)}`,
     ...figures.atFpir.map(
       (point) => `open set: FNIR ${withInterval(point.falseNegative)} at FPIR ${targetLabel(point.target)} (${cut(point, 'FPIR', 'non-mated searches')})`,
     ),
-    `open set at MATCH_THRESHOLD ${matchThreshold}: FPIR ${withInterval(figures.atMatchThreshold.falsePositive)}, FNIR ${withInterval(figures.atMatchThreshold.falseNegative)}`,
+    `open set at MATCH_THRESHOLD ${context.matchThreshold}: FPIR ${withInterval(figures.atMatchThreshold.falsePositive)}, FNIR ${withInterval(figures.atMatchThreshold.falseNegative)}`,
+    `open set at IDENTIFY_THRESHOLD ${context.identifyThreshold}: FPIR ${withInterval(figures.atIdentifyThreshold.falsePositive)}, FNIR ${withInterval(figures.atIdentifyThreshold.falseNegative)}`,
     `misidentified mated probes: ${returnedList(figures.misidentified)}`,
     `highest non-mated scores: ${returnedList(figures.highestNonMated)}`,
   ];
@@ -71,7 +73,7 @@ function gateLines(gate: GateReport, report: IdentificationReport, context: RunC
       `people without a template: ${enrolment.peopleWithoutTemplate.length}${enrolment.peopleWithoutTemplate.length ? ` (${enrolment.peopleWithoutTemplate.join(', ')})` : ''}`,
     `failures to acquire: ${fta.mated.length} of ${report.matedSearches} mated probes, ${fta.nonMated.length} of ${report.nonMatedSearches} non-mated probes, ` +
       `${fta.pairImages.length} of ${report.pairImages} pair images${listed(distinctImages([...fta.mated, ...fta.nonMated, ...fta.pairImages]))}`,
-    ...identificationLines(gate.identification, context.matchThreshold),
+    ...identificationLines(gate.identification, context),
     `verification (${verification.pairs} pairs): TAR ${withInterval(trueAccepts(verification.atFar))} at FAR ${targetLabel(verification.atFar.target)} (${cut(verification.atFar, 'FAR', 'impostor pairs')})`,
     `verification at MATCH_THRESHOLD ${context.matchThreshold}: FAR ${withInterval(verification.atMatchThreshold.falsePositive)}, FRR ${withInterval(verification.atMatchThreshold.falseNegative)}`,
     `closest enrolled photo instead of the template (comparison only): rank-1 ${percent(alternative.rank1.rate)}, rank-5 ${percent(alternative.rank5.rate)}, ` +
@@ -88,7 +90,7 @@ export function reportLines(report: IdentificationReport, context: RunContext): 
     `LFW identification on ${context.data}: ${report.knownPeople} known people (first ${plural(context.enrolPhotos, 'photo')} enrolled, ` +
       `${report.matedSearches} mated probes), ${report.unknownPeople} unknown people (${report.nonMatedSearches} non-mated probes), ` +
       `${report.serviceGate.verification.pairs} pairs (${report.pairImages} images); ${report.images} images analysed once`,
-    `model set ${context.modelSet}, flip TTA: ${context.flipTta ? 'on' : 'off'}, MATCH_THRESHOLD ${context.matchThreshold}, ` +
+    `model set ${context.modelSet}, flip TTA: ${context.flipTta ? 'on' : 'off'}, MATCH_THRESHOLD ${context.matchThreshold}, IDENTIFY_THRESHOLD ${context.identifyThreshold}, ` +
       `person score: similarity to the mean of their enrolled photos' embeddings (the service's matchIdentity), time: ${context.seconds.toFixed(1)} s`,
     `resolution: 1 mated probe = ${resolution(report.matedSearches)}, 1 non-mated probe = ${resolution(report.nonMatedSearches)}, ` +
       `1 pair = ${resolution(report.serviceGate.verification.atFar.falseNegative.total)}; intervals are 95% Wilson intervals of the count alone ` +
@@ -107,12 +109,14 @@ export function summaryLine(report: IdentificationReport, context: RunContext): 
   const fnirs = service.identification.atFpir.map((p) => `${percent(p.falseNegative.rate)} at FPIR ${targetLabel(p.target)}`).join(', ');
   const atThreshold = service.verification.atMatchThreshold;
   const idAtThreshold = service.identification.atMatchThreshold;
+  const idAtIdentify = service.identification.atIdentifyThreshold;
   return (
     `identification summary (service gate): rank-1 ${percent(service.identification.rank1.rate)} ` +
     `(gate opened ${percent(report.openGate.identification.rank1.rate)}), FNIR ${fnirs}, ` +
     `TAR ${percent(trueAccepts(service.verification.atFar).rate)} at FAR ${targetLabel(service.verification.atFar.target)}; ` +
     `at MATCH_THRESHOLD ${context.matchThreshold}: pairs FAR ${percent(atThreshold.falsePositive.rate)} FRR ${percent(atThreshold.falseNegative.rate)}, ` +
-    `open set FPIR ${percent(idAtThreshold.falsePositive.rate)} FNIR ${percent(idAtThreshold.falseNegative.rate)}`
+    `open set FPIR ${percent(idAtThreshold.falsePositive.rate)} FNIR ${percent(idAtThreshold.falseNegative.rate)}; ` +
+    `at IDENTIFY_THRESHOLD ${context.identifyThreshold}: open set FPIR ${percent(idAtIdentify.falsePositive.rate)} FNIR ${percent(idAtIdentify.falseNegative.rate)}`
   );
 }
 
@@ -128,6 +132,7 @@ function gateJson(gate: GateReport) {
     rank5: figures.rank5,
     fnirAtFpir: figures.atFpir.map((p) => ({ fpirTarget: p.target, allowed: p.allowedFalsePositives, ...pointJson(p, 'fpir', 'fnir') })),
     atMatchThreshold: pointJson(figures.atMatchThreshold, 'fpir', 'fnir'),
+    atIdentifyThreshold: pointJson(figures.atIdentifyThreshold, 'fpir', 'fnir'),
     misidentified: figures.misidentified,
     highestNonMated: figures.highestNonMated,
   });
@@ -166,6 +171,7 @@ export function reportJson(report: IdentificationReport, context: RunContext): s
     modelSet: context.modelSet,
     enrolPhotos: context.enrolPhotos,
     matchThreshold: context.matchThreshold,
+    identifyThreshold: context.identifyThreshold,
     flipTta: context.flipTta,
     seconds: Number(context.seconds.toFixed(1)),
     images: report.images,

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import sharp from 'sharp';
 import { percentile } from '../telemetry/stage-timings';
 import { listImages } from '../files/list-images';
 import { startApiLoad, parseApiRoute } from './api-load';
+import { FrameProducer, loadFrameImage, randomHex, ResultCollector, type FrameImage } from './bench/frame-feed';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
 
 export interface LoadgenFlags {
@@ -21,27 +19,6 @@ export interface LoadgenFlags {
   'api-clients'?: string;
   'api-route'?: string;
   'api-image'?: string;
-}
-
-interface Sent {
-  readonly sentAt: number;
-  received?: number;
-}
-
-const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
-
-interface LoadedImage {
-  readonly bytes: Buffer;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** The file and its dimensions (read from the header, nothing is decoded). */
-async function loadImage(path: string): Promise<LoadedImage> {
-  const bytes = await readFile(path);
-  const { width, height } = await sharp(bytes).metadata();
-  if (!width || !height) throw new UsageError(`cannot read the dimensions of ${path}`);
-  return { bytes, width, height };
 }
 
 /**
@@ -61,82 +38,39 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
   const timeoutMs = positiveInteger(flags.timeout, 'timeout', 30) * 1000;
   const paths = await listImages(flags.images);
   if (paths.length === 0) throw new UsageError(`no images under ${flags.images}`);
-  const images = await Promise.all(paths.slice(0, Math.min(paths.length, count)).map((p) => loadImage(p)));
+  const images = await Promise.all(paths.slice(0, Math.min(paths.length, count)).map((p) => loadFrameImage(p)));
   // Checked before connecting: a usage error must not leave connections open.
   const apiOptions = flags.api === undefined ? null : apiLoadOptions(flags, paths[0] as string);
   const apiLoad = apiOptions === null ? null : await startApiLoad(apiOptions);
 
-  const producer = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen' });
+  const redis = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen' });
   const reader = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen-results' });
-  await Promise.all([producer.connect(), reader.connect()]);
+  await Promise.all([redis.connect(), reader.connect()]);
+  const producer = new FrameProducer(redis, stream);
+  const results = await ResultCollector.start(reader, resultStream);
   const runId = randomHex(4);
-  const sent = new Map<string, Sent>();
-  let lastResultId = (await reader.xrevrange(resultStream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
-  let done = false;
-
-  const collect = (async () => {
-    while (!done) {
-      const reply = (await reader.xread('COUNT', 500, 'BLOCK', 200, 'STREAMS', resultStream, lastResultId)) as
-        | Array<[string, Array<[string, string[]]>]>
-        | null;
-      const now = performance.now();
-      for (const [, entries] of reply ?? []) {
-        for (const [id, fields] of entries) {
-          lastResultId = id;
-          const frameIdIndex = fields.indexOf('frame_id');
-          const frame = frameIdIndex >= 0 ? sent.get(fields[frameIdIndex + 1] as string) : undefined;
-          if (frame && frame.received === undefined) frame.received = now;
-        }
-      }
-    }
-  })();
 
   const intervalMs = 1000 / rate;
   const started = performance.now();
   for (let i = 0; i < count; i += 1) {
-    const due = started + i * intervalMs;
-    const wait = due - performance.now();
+    const wait = started + i * intervalMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const frameId = `loadgen-${runId}-${i}`;
-    const imageKey = `frame:data:${frameId}`;
-    const traceparent = `00-${randomHex(16)}-${randomHex(8)}-01`;
-    const image = images[i % images.length] as LoadedImage;
-    sent.set(frameId, { sentAt: performance.now() });
-    await producer
-      .multi()
-      .set(imageKey, image.bytes, 'EX', 300)
-      .xadd(stream, 'MAXLEN', '~', '10000', '*',
-        'frame_id', frameId,
-        'camera_id', `loadgen-${i % 4}`,
-        'timestamp', new Date().toISOString(),
-        'size_bytes', String(image.bytes.length),
-        // frame-buffer-v2 rejects a frame without positive dimensions (before routing it anywhere).
-        'width', String(image.width), 'height', String(image.height),
-        'format', 'jpeg',
-        'trace_context', JSON.stringify({ traceparent }),
-        'metadata', JSON.stringify({ image_key: imageKey, detection_type: 'face_detection' }),
-        'priority', 'normal',
-        'storage_path', '',
-        'storage_backend', 'redis')
-      .exec();
+    results.expect(frameId);
+    await producer.send(frameId, `loadgen-${i % 4}`, images[i % images.length] as FrameImage);
   }
   const sendSeconds = (performance.now() - started) / 1000;
 
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline && [...sent.values()].some((s) => s.received === undefined)) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  done = true;
-  await collect;
+  await results.waitForAll(timeoutMs);
+  await results.stop();
   const apiReport = await apiLoad?.stop();
-  producer.disconnect();
+  redis.disconnect();
   reader.disconnect();
 
-  const received = [...sent.values()].filter((s) => s.received !== undefined);
-  const latencies = received.map((s) => (s.received as number) - s.sentAt);
-  const lastReceived = Math.max(...received.map((s) => s.received as number));
-  const fps = received.length / ((lastReceived - started) / 1000);
-  output.line(`sent ${count} frames at ${rate}/s to ${stream} in ${sendSeconds.toFixed(1)} s; results received: ${received.length}/${count}`);
+  const received = results.completed;
+  const latencies = results.latenciesMs();
+  const fps = received / (((results.lastResultAt() ?? started) - started) / 1000);
+  output.line(`sent ${count} frames at ${rate}/s to ${stream} in ${sendSeconds.toFixed(1)} s; results received: ${received}/${count}`);
   output.line(
     `end-to-end latency ms: p50 ${percentile(latencies, 50).toFixed(1)}, p95 ${percentile(latencies, 95).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${Math.max(...latencies).toFixed(1)}`,
   );
@@ -146,7 +80,7 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
     const { p50, p95, p99 } = apiReport.latencyMs;
     output.line(`api ${flags['api-route'] ?? 'verify'} with ${flags['api-clients'] ?? 50} clients: ${apiReport.requests} requests (${statuses}); latency ms p50 ${p50.toFixed(1)}, p95 ${p95.toFixed(1)}, p99 ${p99.toFixed(1)}`);
   }
-  return received.length === count ? 0 : 1;
+  return received === count ? 0 : 1;
 }
 
 function apiLoadOptions(flags: LoadgenFlags, firstImage: string): Parameters<typeof startApiLoad>[0] {

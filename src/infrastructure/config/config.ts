@@ -48,14 +48,19 @@ export const CONFIG_SCHEMA = {
   NMS_IOU_THRESHOLD: numberVar('Overlap (IoU) above which the weaker of two face boxes is dropped.', 0.4, { min: 0, max: 1 }),
   MAX_FACES_PER_IMAGE: integerVar('Most faces reported per image.', 64, 1, 1000),
   MIN_FACE_SIZE: numberVar('Quality gate: smallest face box side in pixels.', 16, { min: 0 }),
-  MIN_SHARPNESS: numberVar('Quality gate: smallest variance of the Laplacian of the aligned crop, taken at the face\'s own resolution (adr/0009).', 12, { min: 0 }),
+  MIN_SHARPNESS: numberVar('Quality gate: smallest variance of the Laplacian of the aligned crop, taken at the face\'s own resolution (adr/0009).', 16, { min: 0 }),
   MAX_YAW_DEGREES: numberVar('Quality gate: largest estimated head yaw in degrees.', 60, { min: 0, max: 90 }),
-  MATCH_THRESHOLD: numberVar('Cosine similarity at or above which two faces are the same person (calibrated on LFW, adr/0001).', 0.276, {
+  MATCH_THRESHOLD: numberVar('Cosine similarity at or above which two faces are the same person, 1:1 (facerec compare; calibrated on LFW pairs, adr/0001).', 0.276, {
     min: -1,
     max: 1,
   }),
+  IDENTIFY_THRESHOLD: numberVar(
+    'Cosine similarity to a person\'s template at or above which a face is taken for that enrolled person (1:N search of the gallery; set for FPIR ≈ 1 % on LFW, adr/0009). MATCH_THRESHOLD stays the 1:1 decision.',
+    0.42,
+    { min: -1, max: 1 },
+  ),
   FLIP_TTA: booleanVar('Embed the mirrored crop too and fuse both embeddings.', false),
-  MAX_IMAGE_PIXELS: integerVar('Largest accepted image (width × height), checked before decoding.', 40_000_000, 1),
+  MAX_IMAGE_PIXELS: integerVar('Largest accepted image (width × height), checked before decoding; the default takes a 48–61 MP camera photo (adr/0009).', 64_000_000, 1),
   MIN_IMAGE_SIDE: integerVar('Smallest accepted image side in pixels.', 16, 1),
 
   // Service identity and orchestrator

@@ -1,5 +1,6 @@
 import { nonMaximumSuppression, type FaceDetection } from '../../domain/detection';
 import {
+  chunkByInputPixels,
   planDetectorViews,
   viewBoxToSource,
   viewInputSize,
@@ -22,6 +23,14 @@ export interface DetectionSettings extends DetectionPlanSettings {
   readonly nmsIouThreshold: number;
   readonly maxFacesPerImage: number;
 }
+
+/**
+ * Most input pixels in one detector call: eight whole 1080p frames at the CPU
+ * default DETECTION_SIZE (8 × 1280 × 736), so default batches stay one call,
+ * while the tiles of a very large frame are spread over several calls instead
+ * of one that holds them all (memory; adr/0009).
+ */
+export const MAX_INPUT_PIXELS_PER_CALL = 8 * 1280 * 736;
 
 /** One item of a model call: which image it shows, how, and at which input size. */
 interface PlannedView {
@@ -62,14 +71,15 @@ export abstract class ViewDetector implements FaceDetector {
     const planned: PlannedView[] = images.flatMap((image, imageIndex) =>
       planDetectorViews(image.width, image.height, this.settings, this.reach).map((view) => ({ imageIndex, view, input: viewInputSize(view) })),
     );
-    const calls = new Map<string, PlannedView[]>();
+    const bySize = new Map<string, PlannedView[]>();
     for (const item of planned) {
       const key = `${item.input.width}x${item.input.height}`;
-      calls.set(key, [...(calls.get(key) ?? []), item]);
+      bySize.set(key, [...(bySize.get(key) ?? []), item]);
     }
+    const calls = [...bySize.values()].flatMap((items) => chunkByInputPixels(items, (items[0] as PlannedView).input, MAX_INPUT_PIXELS_PER_CALL));
     const found: FaceDetection[][] = images.map(() => []);
     await Promise.all(
-      [...calls.values()].map(async (items) => {
+      calls.map(async (items) => {
         const input = (items[0] as PlannedView).input;
         const outputs = await this.model.runImages(
           items.map(({ imageIndex, view }) => ({

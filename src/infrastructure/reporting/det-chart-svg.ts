@@ -43,9 +43,9 @@ const PLOT = { left: 86, right: WIDTH - 24, top: 84, bottom: HEIGHT - 92 };
 /** A curve point closer than this to the last one drawn adds nothing visible. */
 const MIN_STEP_PX = 0.75;
 
-const escapeXml = (text: string): string =>
+export const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const px = (value: number): string => value.toFixed(1);
+export const px = (value: number): string => value.toFixed(1);
 
 /** 1e-4 → "0.01 %", 0.1 → "10 %". */
 export function percentLabel(rate: number): string {

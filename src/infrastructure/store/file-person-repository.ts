@@ -47,10 +47,7 @@ export class FilePersonRepository implements PersonRepository {
       assertId(person.id);
       const temp = await this.writeTemp(person);
       try {
-        await link(temp, this.pathOf(person.id));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new PersonExists(person.id);
-        throw storageError(`cannot write person '${person.id}'`, error);
+        await this.placeNew(temp, person.id);
       } finally {
         await unlink(temp).catch(() => undefined);
       }
@@ -130,6 +127,30 @@ export class FilePersonRepository implements PersonRepository {
 
   private publish(change: GalleryChange): void {
     for (const listener of [...this.listeners]) listener(change);
+  }
+
+  /**
+   * Puts the new record in place unless the person exists: link() fails
+   * with EEXIST atomically. File systems without hard links (some network
+   * and container volumes) fall back to a check then rename, safe here
+   * because this process serialises its writes and owns the directory.
+   */
+  private async placeNew(temp: string, personId: string): Promise<void> {
+    const target = this.pathOf(personId);
+    try {
+      await link(temp, target);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new PersonExists(personId);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw storageError(`cannot write person '${personId}'`, error);
+    }
+    if ((await this.readFile(personId)) !== null) throw new PersonExists(personId);
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      throw storageError(`cannot write person '${personId}'`, error);
+    }
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {

@@ -11,7 +11,7 @@ import { PORTRAIT_IDS, readOtherPhoto, readPortrait } from '../../support/portra
  * 10 known people (identities-20plus.txt) enrolled from their first photo and
  * searched with the second; the other 10 are unknown; pairs.txt has one fold
  * of 5 + 5 pairs. One known person has a third photo, blurred (Gaussian
- * σ = 5: sharpness about 6 against the default MIN_SHARPNESS 12), which the service's
+ * σ = 5: sharpness about 6 against the default MIN_SHARPNESS 16), which the service's
  * quality gate rejects and the opened gate keeps.
  */
 const KNOWN = PORTRAIT_IDS.slice(10);
@@ -37,6 +37,7 @@ interface GateJson {
     rank5: ProportionJson;
     fnirAtFpir: Array<{ fpirTarget: number; allowed: number; threshold: number | null; fpir: ProportionJson; fnir: ProportionJson }>;
     atMatchThreshold: { threshold: number; fpir: ProportionJson; fnir: ProportionJson };
+    atIdentifyThreshold: { threshold: number; fpir: ProportionJson; fnir: ProportionJson };
   };
   verification: {
     pairs: number;
@@ -97,7 +98,7 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
       `LFW identification on ${data}: 10 known people (first 1 photo enrolled, 11 mated probes), 10 unknown people (20 non-mated probes), ` +
         `10 pairs (19 images); 41 images analysed once`,
     );
-    expect(lines[1]).toMatch(/^model set \S+@\S+, flip TTA: off, MATCH_THRESHOLD [0-9.]+, person score: similarity to the mean of their enrolled photos' embeddings \(the service's matchIdentity\), time: [0-9.]+ s$/);
+    expect(lines[1]).toMatch(/^model set \S+@\S+, flip TTA: off, MATCH_THRESHOLD [0-9.]+, IDENTIFY_THRESHOLD [0-9.]+, person score: similarity to the mean of their enrolled photos' embeddings \(the service's matchIdentity\), time: [0-9.]+ s$/);
     expect(lines[2]).toMatch(/^resolution: 1 mated probe = 9\.091%, 1 non-mated probe = 5\.000%, 1 pair = 20\.000%; /);
   });
 
@@ -113,6 +114,7 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
         'open set',
         'open set',
         'open set at MATCH_THRESHOLD 0.276',
+        'open set at IDENTIFY_THRESHOLD 0.42',
         'misidentified mated probes',
         'highest non-mated scores',
         'verification ',
@@ -123,9 +125,10 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
       expect(figures[3]).toMatch(new RegExp(`^open set: FNIR ${counted} at FPIR 1% \\(threshold -?[0-9.]+: FPIR reached ${percent} = 0/20, the target allows 0 non-mated searches\\)$`));
       expect(figures[4]).toMatch(new RegExp(`^open set: FNIR ${counted} at FPIR 0.1% \\(threshold `));
       expect(figures[5]).toMatch(new RegExp(`^open set at MATCH_THRESHOLD 0.276: FPIR ${counted}, FNIR ${counted}$`));
-      expect(figures[7]).toMatch(/^highest non-mated scores: images\/\S+ → \S+ -?[0-9.]+(, images\/\S+ → \S+ -?[0-9.]+){9}$/);
-      expect(figures[8]).toMatch(new RegExp(`^verification \\(10 pairs\\): TAR ${counted} at FAR 0.1% \\(threshold .*/5, the target allows 0 impostor pairs\\)$`));
-      expect(figures[9]).toMatch(new RegExp(`^verification at MATCH_THRESHOLD 0.276: FAR ${counted}, FRR ${counted}$`));
+      expect(figures[6]).toMatch(new RegExp(`^open set at IDENTIFY_THRESHOLD 0.42: FPIR ${counted}, FNIR ${counted}$`));
+      expect(figures[8]).toMatch(/^highest non-mated scores: images\/\S+ → \S+ -?[0-9.]+(, images\/\S+ → \S+ -?[0-9.]+){9}$/);
+      expect(figures[9]).toMatch(new RegExp(`^verification \\(10 pairs\\): TAR ${counted} at FAR 0.1% \\(threshold .*/5, the target allows 0 impostor pairs\\)$`));
+      expect(figures[10]).toMatch(new RegExp(`^verification at MATCH_THRESHOLD 0.276: FAR ${counted}, FRR ${counted}$`));
     }
   });
 
@@ -145,11 +148,11 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
   it('ends with the summary line, then every figure as one JSON line that agrees with the text', () => {
     expect(lines.at(-3)).toBe(`DET curves: ${svgPath}`);
     expect(lines.at(-2)).toMatch(
-      /^identification summary \(service gate\): rank-1 [0-9.]+% \(gate opened [0-9.]+%\), FNIR [0-9.]+% at FPIR 1%, [0-9.]+% at FPIR 0.1%, TAR [0-9.]+% at FAR 0.1%; at MATCH_THRESHOLD 0.276: pairs FAR [0-9.]+% FRR [0-9.]+%, open set FPIR [0-9.]+% FNIR [0-9.]+%$/,
+      /^identification summary \(service gate\): rank-1 [0-9.]+% \(gate opened [0-9.]+%\), FNIR [0-9.]+% at FPIR 1%, [0-9.]+% at FPIR 0.1%, TAR [0-9.]+% at FAR 0.1%; at MATCH_THRESHOLD 0.276: pairs FAR [0-9.]+% FRR [0-9.]+%, open set FPIR [0-9.]+% FNIR [0-9.]+%; at IDENTIFY_THRESHOLD 0.42: open set FPIR [0-9.]+% FNIR [0-9.]+%$/,
     );
     expect(json).toMatchObject({ images: 41, matedSearches: 11, nonMatedSearches: 20, pairImages: 19, svg: svgPath });
     for (const gate of [json.serviceGate, json.openGate]) {
-      const { rank1, rank5, fnirAtFpir, atMatchThreshold } = gate.identification;
+      const { rank1, rank5, fnirAtFpir, atMatchThreshold, atIdentifyThreshold } = gate.identification;
       expect(rank1.total).toBe(11);
       expect(rank1.count).toBeLessThanOrEqual(rank5.count);
       expect(rank1.lower).toBeLessThanOrEqual(rank1.upper);
@@ -158,6 +161,10 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
         [0.001, 0, 20, 11],
       ]);
       expect(atMatchThreshold.threshold).toBe(0.276);
+      expect(atIdentifyThreshold.threshold).toBe(0.42);
+      // A stricter threshold accepts no more non-mated searches and rejects no fewer mated ones.
+      expect(atIdentifyThreshold.fpir.count).toBeLessThanOrEqual(atMatchThreshold.fpir.count);
+      expect(atIdentifyThreshold.fnir.count).toBeGreaterThanOrEqual(atMatchThreshold.fnir.count);
       const { tarAtFar, atMatchThreshold: pairs } = gate.verification;
       expect(gate.verification.pairs).toBe(10);
       expect(tarAtFar.tar.count + tarAtFar.frr.count).toBe(5);
@@ -204,6 +211,6 @@ describe('facerec eval identify on a tiny LFW-layout folder', () => {
   it('names the benchmarks it knows for an unknown one', async () => {
     const unknown = await runCli(['eval', 'megaface']);
     expect(unknown.code).toBe(2);
-    expect(cliError(unknown.stderr).message).toBe("unknown benchmark 'megaface': 'lfw', 'scenes' or 'identify'");
+    expect(cliError(unknown.stderr).message).toBe("unknown benchmark 'megaface': 'lfw', 'scenes', 'identify' or 'gate'");
   });
 });

@@ -43,6 +43,7 @@ interface EvalReport {
   all: TallyJson;
   falsePositives: { frames: number; total: number; perFrame: number; nearFaces: number; elsewhere: number };
   kinds: Array<{ kind: string; faces: TallyJson; falsePositives: { frames: number } }>;
+  atMatchThreshold: { threshold: number; buckets: Array<{ bucket: number } & TallyJson> };
   speed: { frames: number; batch: number; framesPerSecond: number; msPerFrame: { p50: number; p95: number }; peakRssMb: number };
 }
 
@@ -157,11 +158,17 @@ describe('facerec scenes and facerec eval scenes', () => {
     const lines = result.stdout.trimEnd().split('\n');
     for (const size of SCENE_FACE_SIZES) expect(result.stdout).toMatch(new RegExp(`^${size} px +\\d+ +\\d+ +[0-9.]+%`, 'm'));
     expect(result.stdout).toMatch(/^false positives: \d+ in 6 frames = [0-9.]+ per frame/m);
+    expect(result.stdout).toMatch(/^at IDENTIFY_THRESHOLD 0.42: id\(all\) 24 px [0-9.-]+%?, .*≥64 px [0-9.-]+%?; wrong \d+ gallery faces, strangers \(sample faces\) taken for someone \d+ of \d+ embedded$/m);
+    expect(result.stdout).toMatch(/^at MATCH_THRESHOLD 0.276 \(1:1\): id\(all\) 24 px /m);
     expect(result.stdout).toMatch(/^speed: 6 frames in [0-9.]+ s of analysis, [0-9.]+ frames\/s, batch 4; ms per frame .* p50 [0-9.]+, p95 [0-9.]+; peak RSS \d+ MB$/m);
 
     const report = JSON.parse(lines.at(-1) as string) as EvalReport;
     expect(report).toMatchObject({ evaluation: 'scenes', seed: 1, frames: 6, gallery: { people: 22, enrolled: 22, rejected: 0 } });
     expect(report.settings).toHaveProperty('DETECTION_THRESHOLD');
+    expect(report.settings).toMatchObject({ MATCH_THRESHOLD: 0.276, IDENTIFY_THRESHOLD: 0.42 });
+    // The same faces decided at the lower 1:1 threshold: every face identified at the 1:N threshold still is.
+    expect(report.atMatchThreshold.threshold).toBe(0.276);
+    report.buckets.forEach((bucket, i) => expect(report.atMatchThreshold.buckets[i]!.identified).toBeGreaterThanOrEqual(bucket.identified));
     expect(report.buckets.map((b) => b.bucket)).toEqual(SCENE_FACE_SIZES);
     expect(report.atLeast.map((r) => r.minSize)).toEqual([48, 64]);
     expect(report.all.faces).toBe(manifest.frames.reduce((n, f) => n + f.faces.length, 0));
@@ -178,5 +185,32 @@ describe('facerec scenes and facerec eval scenes', () => {
     expect(largest.faces).toBe(4);
     expect(largest.found).toBeGreaterThanOrEqual(3);
     expect(largest.identified).toBeGreaterThanOrEqual(1);
+  }, 300_000);
+
+  it('eval gate: sweeps the quality gate over the scenes and blurred portraits, the configured policy first, at both thresholds', async () => {
+    await writeFile(join(portraits, 'identities-20plus.txt'), `${people.join('\n')}\n`);
+    const result = await runCli(['eval', 'gate', '--data', first, '--lfw', portraits, '--per-person', '1', '--batch', '4']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[3]).toMatch(/^\*size 16 sharp 16 yaw 60 \| LFW rejected σ0 [0-9.]+% σ2 [0-9.]+% σ3 [0-9.]+% σ5 [0-9.-]+%? \| scene faces rejected 24:/);
+    expect(lines[4]).toMatch(/^ {2}id@0.276: 24:/);
+    expect(lines[5]).toMatch(/^ {2}id@0.420: 24:/);
+    const sweep = JSON.parse(lines.at(-1) as string) as {
+      thresholds: number[];
+      configured: unknown;
+      rows: Array<{ policy: { minSharpness: number }; blurred: Array<{ sigma: number; photos: number; detected: number; rejected: number }> }>;
+    };
+    expect(sweep.thresholds).toEqual([0.276, 0.42]);
+    expect(sweep.rows[0]!.policy).toEqual(sweep.configured);
+    const configured = sweep.rows[0]!.blurred;
+    expect(configured.map((b) => [b.sigma, b.photos])).toEqual([0, 2, 3, 5].map((sigma) => [sigma, people.length]));
+    // Blur is what the sharpness rule is for: heavily blurred photos are turned away more often than the photos as taken.
+    const rate = (sigma: number) => {
+      const b = configured.find((x) => x.sigma === sigma)!;
+      return b.detected === 0 ? 1 : b.rejected / b.detected;
+    };
+    expect(rate(5)).toBeGreaterThan(rate(0));
+    const open = sweep.rows.find((r) => r.policy.minSharpness === 0)!;
+    open.blurred.forEach((b, i) => expect(b.rejected).toBeLessThanOrEqual(configured[i]!.rejected));
   }, 300_000);
 });

@@ -68,7 +68,7 @@ async function galleryApi(mode: StoreMode, options: { maxFaces?: number; stores?
         repository: stores.repository,
         sessions: stores.sessions,
         index,
-        thresholds: { verificationThreshold: pipeline.config.MATCH_THRESHOLD, identificationThreshold: pipeline.config.MATCH_THRESHOLD },
+        thresholds: { verificationThreshold: pipeline.config.MATCH_THRESHOLD, identificationThreshold: pipeline.config.IDENTIFY_THRESHOLD },
         enrollment: { ttlMs: SESSION_TTL_MS, maxCandidates: options.maxFaces ?? 10, commitFaces: 2 },
       }),
   });

@@ -37,7 +37,7 @@ const fakeModels: AnalyzeFacesPorts = {
   embedder: { embed: async (crops) => crops.map(() => new Float32Array([1, 0, 0, 0])) },
 };
 
-const options = { quality: { minFaceSize: 0, minSharpness: 0, maxYawDegrees: 90 }, flipAugmentation: false, matchThreshold: 0.5 };
+const options = { quality: { minFaceSize: 0, minSharpness: 0, maxYawDegrees: 90 }, flipAugmentation: false, identifyThreshold: 0.5 };
 
 class RecordingMetrics implements StageDurationObserver, TraceContextCounter {
   readonly stages: string[] = [];

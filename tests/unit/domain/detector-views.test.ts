@@ -1,4 +1,5 @@
 import {
+  chunkByInputPixels,
   planDetectorViews,
   roundUpTo,
   tileOffsets,
@@ -129,5 +130,19 @@ describe('viewTouchesCut', () => {
     expect(viewTouchesCut(tile, { x1: 150, y1: 150, x2: 190, y2: 190 }, 1000, 1000)).toBe(false);
     const corner: DetectorView = { region: { x1: 0, y1: 0, x2: 200, y2: 200 }, scale: 1, width: 200, height: 200 };
     expect(viewTouchesCut(corner, { x1: 0, y1: 0, x2: 40, y2: 40 }, 200, 200)).toBe(false);
+  });
+});
+
+describe('chunkByInputPixels', () => {
+  const input = { width: 100, height: 10 };
+  it('puts as many views in a call as the pixel budget holds, in order', () => {
+    expect(chunkByInputPixels([1, 2, 3, 4, 5], input, 2_500)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunkByInputPixels([1, 2, 3], input, 3_000)).toEqual([[1, 2, 3]]);
+  });
+  it('gives a view larger than the budget a call of its own', () => {
+    expect(chunkByInputPixels([1, 2], input, 10)).toEqual([[1], [2]]);
+  });
+  it('makes no call without views', () => {
+    expect(chunkByInputPixels([], input, 1_000)).toEqual([]);
   });
 });

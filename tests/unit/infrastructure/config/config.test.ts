@@ -24,11 +24,12 @@ describe('loadConfig', () => {
       NMS_IOU_THRESHOLD: 0.4,
       MAX_FACES_PER_IMAGE: 64,
       MIN_FACE_SIZE: 16,
-      MIN_SHARPNESS: 12,
+      MIN_SHARPNESS: 16,
       MAX_YAW_DEGREES: 60,
       MATCH_THRESHOLD: 0.276,
+      IDENTIFY_THRESHOLD: 0.42,
       FLIP_TTA: false,
-      MAX_IMAGE_PIXELS: 40_000_000,
+      MAX_IMAGE_PIXELS: 64_000_000,
       MIN_IMAGE_SIDE: 16,
       LOG_LEVEL: 'info',
     });
@@ -51,6 +52,17 @@ describe('loadConfig', () => {
   it('reads values from the given environment, not process.env', () => {
     const config = loadConfig({ MATCH_THRESHOLD: '0.42', FLIP_TTA: 'true', EXECUTION_PROVIDER: 'CUDA', MAX_FACES_PER_IMAGE: '5', LOG_LEVEL: 'warn' });
     expect(config).toMatchObject({ MATCH_THRESHOLD: 0.42, FLIP_TTA: true, EXECUTION_PROVIDER: 'cuda', MAX_FACES_PER_IMAGE: 5, LOG_LEVEL: 'warn' });
+  });
+
+  it('keeps the 1:N identification threshold apart from the 1:1 match threshold, each validated', () => {
+    expect(loadConfig({ IDENTIFY_THRESHOLD: '0.5' })).toMatchObject({ IDENTIFY_THRESHOLD: 0.5, MATCH_THRESHOLD: 0.276 });
+    expect(loadConfig({ MATCH_THRESHOLD: '0.3' })).toMatchObject({ IDENTIFY_THRESHOLD: 0.42, MATCH_THRESHOLD: 0.3 });
+    expect(problemsOf({ IDENTIFY_THRESHOLD: '1.5' })).toEqual(['IDENTIFY_THRESHOLD: 1.5 is above the maximum 1']);
+    expect(problemsOf({ IDENTIFY_THRESHOLD: '-2' })).toEqual(['IDENTIFY_THRESHOLD: -2 is below the minimum -1']);
+    expect(problemsOf({ IDENTIFY_THRESHOLD: 'strict', MATCH_THRESHOLD: 'loose' })).toEqual([
+      "MATCH_THRESHOLD: 'loose' is not a number",
+      "IDENTIFY_THRESHOLD: 'strict' is not a number",
+    ]);
   });
 
   it('reports one message per bad value', () => {
