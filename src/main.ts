@@ -4,7 +4,8 @@ import type { IdentityIndex } from './application/ports/identity-index';
 import { TOKENS } from './application/tokens';
 import { createHttpServer } from './composition/http';
 import { bindRegistration, onceShutdown, stopWhenEmbeddedInputEnds } from './composition/lifecycle';
-import { bindConfiguredGallery, createContainer, releaseContainer, reportModelsLoaded } from './composition/pipeline';
+import { openGallery } from './composition/gallery';
+import { createContainer, releaseContainer, reportModelsLoaded } from './composition/pipeline';
 import { processorStatus } from './composition/status';
 import { createTelemetry } from './composition/telemetry';
 import { bindFrameConsumer, createTransport } from './composition/transport';
@@ -37,7 +38,10 @@ export async function startService(config: Config): Promise<RunningService> {
   telemetry.metrics.setGallerySize(() => container.get<IdentityIndex>(TOKENS.IdentityIndex).size);
   const modelSet = container.get<LoadedModelSet>(INFRA.ModelSet);
   reportModelsLoaded(modelSet, telemetry.metrics, logger);
-  await bindConfiguredGallery(container, config, logger);
+  const gallery = await openGallery(config, container, logger, `face-recognition:${config.PROCESSOR_ID}`).catch(async (error: unknown) => {
+    await releaseContainer(container);
+    throw error;
+  });
 
   const transport = await createTransport(config, logger);
   telemetry.metrics.setPendingCount(() => transport.queue.pendingCount());
@@ -51,11 +55,14 @@ export async function startService(config: Config): Promise<RunningService> {
     tracing: telemetry.tracing,
     instrumentation: telemetry.frames,
     ...(transport.ping ? { redisPing: transport.ping } : {}),
+    gallery: (gate) => gallery.useCases(gate),
     status: processorStatus(config, SERVICE_VERSION, { consumer, lifecycle: registration?.lifecycle ?? null, modelSet }),
   });
   const address = await http.start();
   logger.info('http server listening', { host: address.host, port: address.port, paths: ['/health', '/ready', '/metrics', '/v1'] });
 
+  // After the server listens (health answers during a store outage), before frames are taken: they match against the loaded gallery.
+  await gallery.load();
   await consumer.start();
   registration?.lifecycle.start();
   logger.info('consuming frames', { queue: transport.queue.stream, mode: config.REDIS_URL ? 'redis' : 'embedded', capacity: config.CAPACITY, maxBatch: config.MAX_BATCH });
@@ -66,6 +73,7 @@ export async function startService(config: Config): Promise<RunningService> {
     await registration?.lifecycle.stop();
     await registration?.orchestrator.close();
     await http.stop();
+    await gallery.close();
     await transport.close();
     await telemetry.tracing.shutdown();
     await releaseContainer(container);

@@ -4,6 +4,7 @@ import { AdmissionGate } from '../application/services/admission-gate';
 import { TOKENS } from '../application/tokens';
 import type { AnalyzeFaces } from '../application/use-cases/analyze-faces';
 import { DetectFaces } from '../application/use-cases/detect-faces';
+import type { GalleryUseCases } from '../application/use-cases/gallery/gallery-use-cases';
 import { SERVICE_VERSION, type Config } from '../infrastructure/config/config';
 import { ConfigError } from '../infrastructure/config/env-schema';
 import { ApiKeyring, InvalidApiKeys, assertDistinct, generateApiKey, type ApiKey } from '../infrastructure/http/api/auth/api-keys';
@@ -25,6 +26,12 @@ export interface HttpServerParts {
   readonly instrumentation: PipelineInstrumentation;
   readonly status: ProcessorStatusSource;
   readonly redisPing?: () => Promise<unknown>;
+  /**
+   * The gallery's use cases, built on the API's admission gate (shared with
+   * detect, so every on-demand image counts against one bound). Without it
+   * the /v1/faces people routes and /v1/enrollments are absent.
+   */
+  readonly gallery?: (gate: AdmissionGate) => GalleryUseCases;
 }
 
 /** The service's HTTP server: /health, /ready, /metrics and the /v1 API, wired from the configuration. */
@@ -51,6 +58,7 @@ export function createHttpServer(parts: HttpServerParts): HttpServer {
       tracer: parts.tracing.enabled ? parts.tracing.tracer : null,
       instrumentation: parts.instrumentation,
       detectFaces: new DetectFaces(parts.container.get<AnalyzeFaces>(TOKENS.AnalyzeFaces), gate),
+      ...(parts.gallery !== undefined ? { gallery: parts.gallery(gate) } : {}),
     },
   });
 }

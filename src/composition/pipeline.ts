@@ -121,13 +121,6 @@ export async function bindGallery(container: Container, galleryDir: string): Pro
   return report;
 }
 
-export async function bindConfiguredGallery(container: Container, config: Config, logger: AppLogger): Promise<void> {
-  if (!config.GALLERY_DIR) return;
-  const report = await bindGallery(container, config.GALLERY_DIR);
-  for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
-  logger.info('gallery enrolled', { identities: report.identities.length, rejectedPhotos: report.rejected.length });
-}
-
 /** The load times of the models, as a gauge and one log line. */
 export function reportModelsLoaded(modelSet: LoadedModelSet, metrics: { modelLoaded(name: string, seconds: number): void }, logger: AppLogger): void {
   for (const model of modelSet.models) metrics.modelLoaded(model.name, model.loadSeconds);

@@ -13,6 +13,7 @@ import { noInstrumentation, type PipelineInstrumentation } from '../../src/appli
 import { AdmissionGate, type AdmissionLimits } from '../../src/application/services/admission-gate';
 import type { AnalyzeFaces } from '../../src/application/use-cases/analyze-faces';
 import { DetectFaces } from '../../src/application/use-cases/detect-faces';
+import type { GalleryUseCases } from '../../src/application/use-cases/gallery/gallery-use-cases';
 import type { ApiLimits } from '../../src/infrastructure/http/api/api-context';
 import { ApiKeyring, type ApiKey } from '../../src/infrastructure/http/api/auth/api-keys';
 import type { ProcessorStatus } from '../../src/infrastructure/http/health/processor-status';
@@ -54,6 +55,8 @@ export interface TestApiOptions {
   readonly admission?: AdmissionLimits;
   readonly tracer?: Tracer | null;
   readonly instrumentation?: PipelineInstrumentation;
+  /** The gallery routes' use cases, built on `gate` (the API's admission gate, shared with detect). */
+  readonly gallery?: (gate: AdmissionGate) => GalleryUseCases;
 }
 
 export interface TestApi {
@@ -94,6 +97,7 @@ export async function startTestApi(analyze: AnalyzeFaces, options: TestApiOption
       tracer: options.tracer ?? null,
       instrumentation: options.instrumentation ?? noInstrumentation,
       detectFaces: new DetectFaces(analyze, gate),
+      ...(options.gallery !== undefined ? { gallery: options.gallery(gate) } : {}),
     },
   });
   await server.app.ready();

@@ -18,6 +18,7 @@
  * Every child (with its process group) is killed when the test process exits, even after a failure.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -144,6 +145,8 @@ const DEFAULT_ENV: Readonly<Record<string, string>> = {
   // Spans exported nowhere: the producer's trace context passes through to results unchanged.
   OTEL_SDK_DISABLED: 'true',
   HEARTBEAT_INTERVAL_S: '0.5',
+  // Redis mode refuses to start without a gallery key; one random key per test process, so replicas of one test share it.
+  GALLERY_ENCRYPTION_KEY: `test-gallery:${randomBytes(32).toString('base64')}`,
 };
 
 const live = new Set<ServiceProcess>();
@@ -222,7 +225,9 @@ export class ServiceProcess {
     for (const name of Object.keys(CONFIG_SCHEMA)) delete inherited[name];
     for (const name of Object.keys(inherited)) if (name.startsWith('OTEL_')) delete inherited[name];
     const httpPort = env.HTTP_PORT !== undefined ? Number(env.HTTP_PORT) : await findFreePort();
-    const fullEnv: Record<string, string> = { ...DEFAULT_ENV, HTTP_PORT: String(httpPort), ...env };
+    // Embedded mode keeps its gallery under DATA_DIR: a fresh one per service unless the test shares one (a restart).
+    const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'facerec-data-'));
+    const fullEnv: Record<string, string> = { ...DEFAULT_ENV, HTTP_PORT: String(httpPort), DATA_DIR: dataDir, ...env };
     const [file, ...args] = options.command ?? [process.execPath, SERVICE_MAIN];
     const child = spawn(file as string, args, {
       cwd: options.cwd ?? REPO_ROOT,

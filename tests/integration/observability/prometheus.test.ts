@@ -158,6 +158,7 @@ describeIfReady('the real service scraped by Prometheus', () => {
       HTTP_HOST: '127.0.0.1',
       INPUT_DIR: join(work, 'input'),
       GALLERY_DIR: join(work, 'gallery'),
+      DATA_DIR: join(work, 'data'),
       // Enough passes to keep frames flowing for the whole test; the service is stopped with SIGTERM.
       INPUT_REPEAT: '100000',
       OUTPUT_FILE: join(work, 'results.jsonl'),

@@ -4,12 +4,15 @@ import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { PipelineInstrumentation } from '../../../application/ports/pipeline-instrumentation';
 import type { DetectFaces } from '../../../application/use-cases/detect-faces';
+import type { GalleryUseCases } from '../../../application/use-cases/gallery/gallery-use-cases';
 import { ApiError } from '../errors/api-error';
 import type { ApiLimits, ApiRouteContext } from './api-context';
 import { requireApiKey } from './auth/api-key-auth';
 import type { ApiKeyring } from './auth/api-keys';
+import { enrollmentRoutes } from './enrollments/enrollment-routes';
 import { facesRoutes } from './faces/faces-routes';
 import { registerOpenApi } from './openapi';
+import { peopleRoutes } from './people/people-routes';
 import { RequestDeadlines } from './request-deadline';
 import { requestInstrumentation, traceApiRequests } from './request-tracing';
 
@@ -29,6 +32,8 @@ export interface ApiOptions {
   /** Observes API inference stages like the stream's (the stage histogram). */
   readonly instrumentation: PipelineInstrumentation;
   readonly detectFaces: DetectFaces;
+  /** The gallery's people, verification and enrolment sessions; without it those routes are absent. */
+  readonly gallery?: GalleryUseCases;
 }
 
 /**
@@ -108,4 +113,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiOptions): Prom
     instrumentation: (request) => requestInstrumentation(request, options.instrumentation, options.tracer),
   };
   facesRoutes(app, { ...context, detectFaces: options.detectFaces });
+  if (options.gallery !== undefined) {
+    peopleRoutes(app, { ...context, gallery: options.gallery });
+    enrollmentRoutes(app, { ...context, gallery: options.gallery });
+  }
 }

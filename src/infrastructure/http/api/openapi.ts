@@ -23,12 +23,16 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'face-recognition API',
         version,
         description:
-          'Face detection on images sent with the request. Every route requires the header `X-API-Key`; ' +
+          'Face detection, a gallery of people (register, verify 1:1, identify 1:N, update, delete) and enrolment sessions. Every route requires the header `X-API-Key`; ' +
           'errors are `{"error":{"code","message","details"?}}` and each code has one HTTP status.',
       },
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER } } },
       security: [{ apiKey: [] }],
-      tags: [{ name: 'faces', description: 'Faces in an image' }],
+      tags: [
+        { name: 'faces', description: 'Faces in an image' },
+        { name: 'people', description: 'The gallery: register, look up, update, delete people; verify and identify faces' },
+        { name: 'enrollments', description: 'Enrolment from several camera frames' },
+      ],
     },
     transform: ({ schema, url }) => ({ schema: documentedSchema(schema) as typeof schema, url }),
     // Shared schemas appear under their $id (components.schemas.ErrorResponse), not as def-0.

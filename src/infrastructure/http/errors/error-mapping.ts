@@ -32,6 +32,16 @@ const TYPED_ERROR_CODES: Readonly<Record<string, ApiErrorCode>> = {
   degenerate_alignment: 'model_error',
   embedding_mismatch: 'model_error',
   dependency_unavailable: 'storage_error',
+  storage_error: 'storage_error',
+  person_not_found: 'person_not_found',
+  person_exists: 'person_exists',
+  version_conflict: 'version_conflict',
+  session_not_found: 'session_not_found',
+  session_full: 'session_full',
+  multiple_faces: 'multiple_faces',
+  poor_quality: 'poor_quality',
+  invalid_person_id: 'invalid_request',
+  invalid_cursor: 'invalid_request',
   overloaded: 'overloaded',
 };
 
