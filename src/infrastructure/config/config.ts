@@ -132,7 +132,7 @@ export const CONFIG_SCHEMA = {
   API_BODY_LIMIT_BYTES: integerVar('Largest /v1 request body (JSON) or uploaded file (multipart), in bytes; larger is 413. The default holds three 6 MB JPEGs (4K camera photos) in base64.', 26_214_400, 1024, 1_073_741_824),
   API_MAX_IMAGES: integerVar('Most images in one request (multipart files; a registration\'s photos).', 10, 1, 100),
   API_REQUEST_TIMEOUT_MS: integerVar('Longest time a /v1 request may take, waiting for an inference slot included; beyond it 503 overloaded.', 30_000, 100, 600_000),
-  API_MAX_CONCURRENT: integerVar('/v1 requests running inference at once, beside the stream (the same inference workers).', 4, 1, 1024),
+  API_MAX_CONCURRENT: integerVar('/v1 requests running inference at once, beside the stream (the same inference workers); 2 by measurement (adr/0006).', 2, 1, 1024),
   API_MAX_QUEUED: integerVar('/v1 requests waiting for an inference slot at most; beyond it 503 overloaded with Retry-After (0 = no waiting).', 16, 0, 10_000),
   ENROLLMENT_MAX_FACES: integerVar('Most faces one enrolment session holds; more is 422 session_full.', 30, 1, 1_000),
   ENROLLMENT_COMMIT_FACES: integerVar('Faces an enrolment commit enrols: the best of the session by quality.', 5, 1, 100),

@@ -122,7 +122,7 @@ describe('loadConfig', () => {
 
   it('has API limits that hold three 6 MB JPEGs (4K camera photos) in base64 and ten images per request by default', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ API_RATE_LIMIT: 600, API_MAX_IMAGES: 10, API_REQUEST_TIMEOUT_MS: 30_000, API_MAX_CONCURRENT: 4, API_MAX_QUEUED: 16 });
+    expect(config).toMatchObject({ API_RATE_LIMIT: 600, API_MAX_IMAGES: 10, API_REQUEST_TIMEOUT_MS: 30_000, API_MAX_CONCURRENT: 2, API_MAX_QUEUED: 16 });
     expect(config.API_BODY_LIMIT_BYTES).toBeGreaterThanOrEqual(Math.ceil((3 * 6_000_000 * 4) / 3));
     expect(problemsOf({ API_MAX_CONCURRENT: '0' })).toEqual(['API_MAX_CONCURRENT: 0 is below the minimum 1']);
   });
