@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -77,8 +78,12 @@ export async function soakCommand(flags: SoakFlags, output: CommandOutput): Prom
   const redis = new Redis(redisServer.url, { connectionName: 'facerec-soak' });
   const reader = new Redis(redisServer.url, { connectionName: 'facerec-soak-results' });
   try {
-    service = await ServiceProcess.start({ REDIS_URL: redisServer.url, PROCESSOR_ID });
-    output.line(`service: node dist/main.js (pid ${service.pid ?? '?'}) with its defaults, REDIS_URL=${redisServer.url} (redis-server of its own), PROCESSOR_ID=${PROCESSOR_ID}`);
+    // Redis mode keeps the gallery encrypted and needs a key: one of its own for this run, as a deployment has.
+    const galleryKey = `soak:${randomBytes(32).toString('base64')}`;
+    service = await ServiceProcess.start({ REDIS_URL: redisServer.url, PROCESSOR_ID, GALLERY_ENCRYPTION_KEY: galleryKey });
+    output.line(
+      `service: node dist/main.js (pid ${service.pid ?? '?'}) with its defaults, REDIS_URL=${redisServer.url} (redis-server of its own), PROCESSOR_ID=${PROCESSOR_ID}, a GALLERY_ENCRYPTION_KEY of its own`,
+    );
     const producer = new FrameProducer(redis, `frames:ready:${PROCESSOR_ID}`, 600);
     // The producer removes what it stored once the frame has its result, so Redis holds only the backlog's images.
     const results = await ResultCollector.start(reader, RESULT_STREAM, (frameId) => void redis.del(imageKeyOf(frameId)).catch(() => undefined));

@@ -44,11 +44,14 @@ function composeBinary(): string[] | null {
 const compose = composeBinary();
 
 /** `docker compose …` / `docker-compose …` in the repository, without variables that would change the file's defaults. */
-function runCompose(...args: string[]): string {
+function runCompose(args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}): string {
   if (!compose) throw new Error('unreachable: the tests are skipped without compose');
   const env = { ...process.env };
   for (const name of ['FRAME_BUFFER_V2_IMAGE', 'ORCHESTRATOR_URL', 'PROCESSOR_ID', 'LOADGEN_RATE', 'COMPOSE_PROFILES', 'COMPOSE_FILE']) delete env[name];
-  return execFileSync(compose[0] as string, [...compose.slice(1), ...args], { cwd: root, encoding: 'utf8', env });
+  // Required by the file (the gallery is encrypted in Redis); a test that wants it unset passes an empty value.
+  env.GALLERY_ENCRYPTION_KEY = extraEnv.GALLERY_ENCRYPTION_KEY ?? `compose-test:${Buffer.alloc(32, 7).toString('base64')}`;
+  if (env.GALLERY_ENCRYPTION_KEY === '') delete env.GALLERY_ENCRYPTION_KEY;
+  return execFileSync(compose[0] as string, [...compose.slice(1), ...args], { cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 interface ComposeService {
@@ -67,7 +70,7 @@ function resolvedCompose(): { services: Record<string, ComposeService> } {
   // js-yaml comes with Jest (a transitive dependency): the tests need no YAML parser of their own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yaml = require('js-yaml') as { load(text: string): unknown };
-  return yaml.load(runCompose('--profile', 'gpu', '--profile', 'pipeline', 'config')) as { services: Record<string, ComposeService> };
+  return yaml.load(runCompose(['--profile', 'gpu', '--profile', 'pipeline', 'config'])) as { services: Record<string, ComposeService> };
 }
 
 /** dependency → condition (the short list form means service_started). */
@@ -96,13 +99,23 @@ describe('deployment files', () => {
 
   describeUnlessMissing(compose ? null : 'neither `docker compose` nor `docker-compose` is installed')('docker-compose.yml (checked without an engine)', () => {
     it('is valid with and without the pipeline profile, and names every service', () => {
-      expect(runCompose('config', '-q')).toBe('');
-      expect(runCompose('--profile', 'pipeline', 'config', '-q')).toBe('');
-      expect(runCompose('config', '--profiles').split('\n').filter(Boolean).sort()).toEqual(['gpu', 'pipeline']);
-      const services = runCompose('--profile', 'gpu', '--profile', 'pipeline', 'config', '--services');
+      expect(runCompose(['config', '-q'])).toBe('');
+      expect(runCompose(['--profile', 'pipeline', 'config', '-q'])).toBe('');
+      expect(runCompose(['config', '--profiles']).split('\n').filter(Boolean).sort()).toEqual(['gpu', 'pipeline']);
+      const services = runCompose(['--profile', 'gpu', '--profile', 'pipeline', 'config', '--services']);
       expect(services.split('\n').filter(Boolean).sort()).toEqual(
         ['face-recognition', 'face-recognition-2', 'face-recognition-gpu', 'frame-buffer-v2', 'grafana', 'jaeger', 'loadgen', 'pipeline-init', 'prometheus', 'redis'].sort(),
       );
+    });
+
+    it('refuses to run without GALLERY_ENCRYPTION_KEY, saying how to make one', () => {
+      let stderr = '';
+      try {
+        runCompose(['config', '-q'], { GALLERY_ENCRYPTION_KEY: '' });
+      } catch (error) {
+        stderr = String((error as { stderr?: unknown }).stderr ?? error);
+      }
+      expect(stderr).toContain('set GALLERY_ENCRYPTION_KEY=gallery-1:');
     });
 
     it('pipeline profile: the orchestrator with its Redis settings and health check, a processor that waits for it, and a load generator that waits for that one', () => {
