@@ -16,6 +16,7 @@ import { DetectFaces } from '../../src/application/use-cases/detect-faces';
 import type { GalleryUseCases } from '../../src/application/use-cases/gallery/gallery-use-cases';
 import type { ApiLimits } from '../../src/infrastructure/http/api/api-context';
 import { ApiKeyring, type ApiKey } from '../../src/infrastructure/http/api/auth/api-keys';
+import { API_ERROR_STATUS } from '../../src/infrastructure/http/errors/api-error';
 import type { ProcessorStatus } from '../../src/infrastructure/http/health/processor-status';
 import { HttpServer } from '../../src/infrastructure/http/http-server';
 import { createPinoLogger } from '../../src/infrastructure/logging/logger';
@@ -128,3 +129,18 @@ export async function multipart(
 
 /** The JSON body of an answer. */
 export const bodyOf = <T = Record<string, unknown>>(answer: LightMyRequestResponse): T => JSON.parse(answer.body) as T;
+
+/** The documented error body: `{"error":{"code","message","details"?}}`. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
+}
+
+/** Checks the documented error shape and the one status of its code; returns the error. */
+export function expectError(answer: { statusCode: number; body: string }, code: keyof typeof API_ERROR_STATUS): ErrorBody['error'] {
+  const body = JSON.parse(answer.body) as ErrorBody;
+  expect({ status: answer.statusCode, code: body.error?.code }).toEqual({ status: API_ERROR_STATUS[code], code });
+  expect(typeof body.error.message).toBe('string');
+  expect(Object.keys(body)).toEqual(['error']);
+  for (const key of Object.keys(body.error)) expect(['code', 'message', 'details']).toContain(key);
+  return body.error;
+}

@@ -10,9 +10,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '../../src/infrastructure/cli/bench/redis-server-process';
 
 export interface RedisServerOptions {
   /** Turns on the append-only file (fsync always), so data survives `restart()`. Default false. */
@@ -53,19 +54,7 @@ export interface RedisServer {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not find a free port'))));
-    });
-  });
-}
+export { findFreePort };
 
 /** One PING over a raw socket: true when the server answers +PONG. */
 function ping(port: number, timeoutMs = 1000): Promise<boolean> {

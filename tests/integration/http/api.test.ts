@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { NO_KEYS_MESSAGE } from '../../../src/infrastructure/http/api/auth/api-key-auth';
 import { API_ERROR_STATUS } from '../../../src/infrastructure/http/errors/api-error';
 import { setupTracing, type Tracing } from '../../../src/infrastructure/telemetry/tracing';
-import { bodyOf, multipart, OTHER_KEY, startTestApi, TEST_KEY, type TestApi, type TestApiOptions } from '../../support/api-server';
+import { bodyOf, expectError, multipart, OTHER_KEY, startTestApi, TEST_KEY, type TestApi, type TestApiOptions } from '../../support/api-server';
 import { expectFaceJson } from '../../support/face-json';
 import { noisePng, pngDeclaring } from '../../support/images';
 import { startPipeline, type Pipeline } from '../../support/pipeline';
@@ -20,9 +20,6 @@ jest.setTimeout(120_000);
 const DETECT = '/v1/faces/detect';
 const portrait = readPortrait(PORTRAIT_IDS[0] as string);
 
-interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
-}
 interface DetectBody {
   readonly width: number;
   readonly height: number;
@@ -48,16 +45,6 @@ async function api(options: TestApiOptions = {}): Promise<TestApi> {
 
 const detectJson = (target: TestApi, image: string | object, headers: Record<string, string> = target.auth) =>
   target.inject({ method: 'POST', url: DETECT, headers, payload: typeof image === 'string' ? { image } : image });
-
-/** Checks the documented error shape and the one status of its code. */
-function expectError(answer: { statusCode: number; body: string }, code: keyof typeof API_ERROR_STATUS): ErrorBody['error'] {
-  const body = JSON.parse(answer.body) as ErrorBody;
-  expect({ status: answer.statusCode, code: body.error?.code }).toEqual({ status: API_ERROR_STATUS[code], code });
-  expect(typeof body.error.message).toBe('string');
-  expect(Object.keys(body)).toEqual(['error']);
-  for (const key of Object.keys(body.error)) expect(['code', 'message', 'details']).toContain(key);
-  return body.error;
-}
 
 describe('POST /v1/faces/detect', () => {
   let shared: TestApi;

@@ -4,8 +4,7 @@ import { ExactIdentityIndex } from '../../../src/infrastructure/search/exact-ide
 import { GalleryIndexSync } from '../../../src/application/services/gallery-index-sync';
 import { createGalleryUseCases } from '../../../src/composition/gallery';
 import { generateKey } from '../../../src/infrastructure/store/encryption-keys';
-import { API_ERROR_STATUS } from '../../../src/infrastructure/http/errors/api-error';
-import { bodyOf, multipart, startTestApi, TEST_KEY, type TestApi } from '../../support/api-server';
+import { bodyOf, expectError, multipart, startTestApi, TEST_KEY, type TestApi } from '../../support/api-server';
 import { openGalleryStores, type GalleryStores, type StoreMode } from '../../support/gallery-stores';
 import { groupPhoto, noisePng, portraitTile } from '../../support/images';
 import { startPipeline, type Pipeline } from '../../support/pipeline';
@@ -24,18 +23,6 @@ jest.setTimeout(180_000);
 const [ADA, BOB, CY] = DISSIMILAR_PEOPLE as [string, string, string];
 const b64 = (image: Buffer): string => image.toString('base64');
 
-interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
-}
-
-function expectError(answer: { statusCode: number; body: string }, code: keyof typeof API_ERROR_STATUS): ErrorBody['error'] {
-  const body = JSON.parse(answer.body) as ErrorBody;
-  expect({ status: answer.statusCode, code: body.error?.code }).toEqual({ status: API_ERROR_STATUS[code], code });
-  expect(typeof body.error.message).toBe('string');
-  expect(Object.keys(body)).toEqual(['error']);
-  for (const key of Object.keys(body.error)) expect(['code', 'message', 'details']).toContain(key);
-  return body.error;
-}
 
 let pipeline: Pipeline;
 beforeAll(async () => {
