@@ -80,7 +80,7 @@ export class FrameConsumer {
         break;
       } catch (error) {
         this.logger.warn('cannot create consumer group yet; retrying', { stream: this.queue.stream, error: describeError(error) });
-        await sleepUnless(Math.min(5000, 100 * 2 ** attempt), this.stopRequested.fired);
+        await sleepUnless(Math.min(5000, 100 * 2 ** attempt), this.stopRequested.signal);
       }
     }
     // Frames a crashed predecessor left pending are taken over first.
@@ -135,7 +135,7 @@ export class FrameConsumer {
         this.errorsTotal += 1;
         const delay = Math.min(5000, 100 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
         this.logger.warn('reading the frame queue failed; backing off', { stream: this.queue.stream, error: describeError(error), delayMs: Math.round(delay) });
-        await sleepUnless(delay, this.stopRequested.fired);
+        await sleepUnless(delay, this.stopRequested.signal);
       }
     }
   }

@@ -96,7 +96,7 @@ export class ProcessorLifecycle {
         this.reachable = false;
         const jittered = delay * (0.5 + Math.random() / 2);
         this.logger.warn('registration failed; retrying', { error: describeError(error), retryInMs: Math.round(jittered) });
-        await sleepUnless(jittered, this.stopRequested.fired);
+        await sleepUnless(jittered, this.stopRequested.signal);
         delay = Math.min(this.settings.maxBackoffMs, delay * 2);
       }
     }

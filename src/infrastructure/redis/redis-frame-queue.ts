@@ -1,5 +1,6 @@
 import type { DeadLetter, FrameDelivery, FrameQueue } from '../../application/ports/frame-queue';
 import { DependencyUnavailable, FaceRecognitionError } from '../../domain/errors';
+import { raceAbort } from '../../application/services/async-helpers';
 import type { RedisClient } from './redis-connection';
 import { frameQueueStream } from './redis-keys';
 import { ACK_DELETE_LUA, DEAD_LETTER_LUA, defineScript, type ScriptRunner } from './redis-scripts';
@@ -64,9 +65,8 @@ export class RedisFrameQueue implements FrameQueue {
   private closed = false;
   /** The read in progress: settles with it (never rejects); `endsBy` is when its BLOCK runs out (0 = never). */
   private reading: { readonly settled: Promise<void>; readonly endsBy: number } | null = null;
-  /** Resolved by close(): a read still waiting then returns []. */
-  private abortReads: () => void = () => undefined;
-  private readonly readsAborted = new Promise<null>((resolve) => (this.abortReads = () => resolve(null)));
+  /** Aborted by close(): a read still waiting then returns []. */
+  private readonly readsAbort = new AbortController();
 
   constructor(
     private readonly reader: RedisClient,
@@ -116,7 +116,7 @@ export class RedisFrameQueue implements FrameQueue {
     try {
       // ioredis keeps a command queued while it reconnects, and its disconnect() does not
       // reject it then: only this race lets close() end a read that waits out an outage.
-      return (await Promise.race([command, this.readsAborted])) ?? [];
+      return await raceAbort(command, this.readsAbort.signal, []);
     } finally {
       if (this.reading?.settled === settled) this.reading = null;
     }
@@ -241,7 +241,7 @@ export class RedisFrameQueue implements FrameQueue {
       await Promise.race([reading.settled, giveUp]);
       clearTimeout(timer);
     }
-    this.abortReads();
+    this.readsAbort.abort();
     this.reader.disconnect();
   }
 
