@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { EnrollmentSessionStore } from '../application/ports/enrollment-sessions';
 import type { IdentityIndex } from '../application/ports/identity-index';
 import type { PersonRepository } from '../application/ports/person-repository';
@@ -119,18 +120,24 @@ export async function openGallery(config: Config, container: Container, logger: 
     enrollment: { ttlMs: store.sessionTtlMs, maxCandidates: config.ENROLLMENT_MAX_FACES, commitFaces: config.ENROLLMENT_COMMIT_FACES },
   });
 
+  const seedFrom = async (galleryDir: string): Promise<void> => {
+    // Before the stream starts: seeding has the inference workers to itself, one person at a time.
+    const seeding = createGalleryUseCases(parts(new AdmissionGate({ maxConcurrent: 1, maxQueued: 0 }))).seedGallery;
+    const report = await seeding.execute(await readGalleryFolder(galleryDir));
+    for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
+    logger.info('gallery enrolled', { identities: report.seeded, rejectedPhotos: report.rejected.length, galleryDir });
+  };
+
   return {
     store,
     useCases: (gate) => createGalleryUseCases(parts(gate)),
     load: async () => {
       const loaded = await sync.start();
       logger.info('gallery loaded', { identities: loaded.identities, ms: loaded.ms });
-      if (!config.GALLERY_DIR) return;
-      // Before the stream starts: seeding has the inference workers to itself, one person at a time.
-      const seeding = createGalleryUseCases(parts(new AdmissionGate({ maxConcurrent: 1, maxQueued: 0 }))).seedGallery;
-      const report = await seeding.execute(await readGalleryFolder(config.GALLERY_DIR));
-      for (const rejected of report.rejected) logger.warn('gallery photo not enrolled', rejected);
-      logger.info('gallery enrolled', { identities: report.seeded, rejectedPhotos: report.rejected.length, galleryDir: config.GALLERY_DIR });
+      if (config.GALLERY_DIR) await seedFrom(config.GALLERY_DIR);
+      const started = performance.now();
+      index.prepare?.();
+      logger.info('identity index ready', { identities: index.size.identities, ms: Math.round(performance.now() - started) });
     },
     close: async () => {
       let timer: NodeJS.Timeout | undefined;

@@ -30,4 +30,6 @@ export interface IdentityIndex {
   /** search() for many probes at once (one batched pass where the adapter can). */
   searchMany(probes: readonly Embedding[], k: number): ReadonlyArray<readonly IdentityCandidate[]>;
   readonly size: { readonly identities: number; readonly embeddings: number };
+  /** Brings what the adapter derives from the identities (a search graph) up to date now, instead of at the next search. */
+  prepare?(): void;
 }

@@ -30,6 +30,18 @@ describe('TieredIdentityIndex', () => {
     expect(tiered.size).toEqual({ identities: 50, embeddings: 100 });
   });
 
+  it('builds its graph at prepare() (after the gallery load), not at the first search, and catches up with later writes there too', () => {
+    const { tiered, templates } = filled(300, 100);
+    expect(tiered.graphSize).toBe(0);
+    tiered.prepare();
+    expect(tiered.graphSize).toBe(300);
+    tiered.upsert({ id: 'late', name: null, template: vector(), embeddings: 1 });
+    expect(tiered.graphSize).toBe(300);
+    tiered.prepare();
+    expect(tiered.graphSize).toBe(301);
+    expect(tiered.search(near(templates[7]!), 1)[0]?.identityId).toBe('p7');
+  });
+
   it('above the threshold finds each person from another photo, with exact similarities', () => {
     const { tiered, exact, templates } = filled(400, 100);
     expect(tiered.approximate).toBe(true);
