@@ -65,7 +65,7 @@ export async function startService(config: Config): Promise<RunningService> {
   await gallery.load();
   await consumer.start();
   registration?.lifecycle.start();
-  logger.info('consuming frames', { queue: transport.queue.stream, mode: config.REDIS_URL ? 'redis' : 'embedded', capacity: config.CAPACITY, maxBatch: config.MAX_BATCH });
+  logger.info('consuming frames', { queue: transport.queue.stream, mode: config.REDIS_URL ? 'redis' : 'embedded', capacity: config.CAPACITY, maxBatch: config.MAX_BATCH, allocator: process.env.LD_PRELOAD?.includes('libjemalloc') ? 'jemalloc' : 'system' });
 
   // The order of the contract: stop reading, finish in-flight frames, publish + ack, unregister, close.
   const { stop, stopped } = onceShutdown(logger, async () => {

@@ -161,7 +161,7 @@ function installExitHook(): void {
 
 /**
  * A checkout of the repository in a temporary directory: package.json, .npmrc
- * and the tsconfig files copied, src/, node_modules/, models/ and samples/
+ * and the tsconfig files copied, src/, bin/, node_modules/, models/ and samples/
  * linked. `npm start` there builds into its own dist/, so it never rewrites
  * the dist/ that services of concurrent tests are loading.
  */
@@ -170,7 +170,7 @@ export function scratchCheckout(): string {
   for (const file of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json']) {
     if (existsSync(join(REPO_ROOT, file))) copyFileSync(join(REPO_ROOT, file), join(dir, file));
   }
-  for (const linked of ['src', 'node_modules', 'models', 'samples']) symlinkSync(join(REPO_ROOT, linked), join(dir, linked));
+  for (const linked of ['src', 'bin', 'node_modules', 'models', 'samples']) symlinkSync(join(REPO_ROOT, linked), join(dir, linked));
   return dir;
 }
 

@@ -82,7 +82,7 @@ export async function soakCommand(flags: SoakFlags, output: CommandOutput): Prom
     const galleryKey = `soak:${randomBytes(32).toString('base64')}`;
     service = await ServiceProcess.start({ REDIS_URL: redisServer.url, PROCESSOR_ID, GALLERY_ENCRYPTION_KEY: galleryKey });
     output.line(
-      `service: node dist/main.js (pid ${service.pid ?? '?'}) with its defaults, REDIS_URL=${redisServer.url} (redis-server of its own), PROCESSOR_ID=${PROCESSOR_ID}, a GALLERY_ENCRYPTION_KEY of its own`,
+      `service: bin/with-jemalloc node dist/main.js (pid ${service.pid ?? '?'}) with its defaults, REDIS_URL=${redisServer.url} (redis-server of its own), PROCESSOR_ID=${PROCESSOR_ID}, a GALLERY_ENCRYPTION_KEY of its own`,
     );
     const producer = new FrameProducer(redis, `frames:ready:${PROCESSOR_ID}`, 600);
     // The producer removes what it stored once the frame has its result, so Redis holds only the backlog's images.

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePort } from '../../support/redis-server';
+import { waitFor } from '../../support/service-process';
 import { CONFIG_SCHEMA } from '../../../src/infrastructure/config/config';
 import { describeUnlessMissing } from '../../support/skip';
 
@@ -197,6 +198,33 @@ describe('deployment files', () => {
       expect(result.faces).toHaveLength(Number(result.faces_count));
     }
   });
+  it('the start command runs the service on jemalloc where the system has it, and FACEREC_ALLOCATOR=system opts out (adr/0010)', async () => {
+    const allocatorOf = async (env: Record<string, string>): Promise<{ jemalloc: boolean; code: number | null }> => {
+      const port = await findFreePort();
+      const { child, output, exit } = spawnStartCommand({ HTTP_PORT: String(port), ...env });
+      try {
+        await waitFor(async () => child.exitCode === null && (await fetch(`http://127.0.0.1:${port}/health`)).ok, {
+          timeoutMs: 100_000,
+          what: () => `the start command to serve /health (stderr: ${output.stderr.slice(-500)})`,
+        });
+        // The launcher execs node: the child's own memory map says which allocator it runs on.
+        const jemalloc = readFileSync(`/proc/${child.pid}/maps`, 'utf8').includes('libjemalloc');
+        child.kill('SIGTERM');
+        return { jemalloc, code: await exit };
+      } finally {
+        child.kill('SIGKILL');
+      }
+    };
+    expect(await allocatorOf({})).toEqual({ jemalloc: true, code: 0 });
+    expect(await allocatorOf({ FACEREC_ALLOCATOR: 'system' })).toEqual({ jemalloc: false, code: 0 });
+  }, 240_000);
+
+  it('the start command refuses an unknown FACEREC_ALLOCATOR with one clear line', async () => {
+    const { output, exit } = spawnStartCommand({ FACEREC_ALLOCATOR: 'tcmalloc' });
+    expect(await exit).toBe(2);
+    expect(output.stderr.trim()).toBe("with-jemalloc: FACEREC_ALLOCATOR must be jemalloc or system, not 'tcmalloc'");
+  });
+
   it('the start command stops gracefully on SIGINT (Ctrl-C on `node dist/main.js`): exit 0 after a drained stop', async () => {
     const port = await findFreePort();
     const { child, output, exit } = spawnStartCommand({ HTTP_PORT: String(port), LOG_LEVEL: 'info' });

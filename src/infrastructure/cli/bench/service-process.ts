@@ -7,9 +7,11 @@ import { findFreePort } from './redis-server-process';
 
 /** dist/main.js beside dist/cli.js: the service as `npm start` runs it. */
 const SERVICE_MAIN = resolve(__dirname, '..', '..', '..', 'main.js');
+/** bin/with-jemalloc beside dist/: the allocator `npm start` and the image run the service on (adr/0010); it execs node. */
+const LAUNCHER = resolve(__dirname, '..', '..', '..', '..', 'bin', 'with-jemalloc');
 
 /**
- * The service (`node dist/main.js`) as a child process of a benchmark: the
+ * The service (`bin/with-jemalloc node dist/main.js`) as a child process of a benchmark: the
  * variables of the service schema are removed from the inherited environment
  * so that only `env` configures it, on a free loopback HTTP port. Its log
  * (stderr) is kept, last lines only, for a failure message.
@@ -37,7 +39,7 @@ export class ServiceProcess {
     const inherited: NodeJS.ProcessEnv = { ...process.env };
     for (const name of Object.keys(inherited)) if (name in CONFIG_SCHEMA || name.startsWith('OTEL_')) delete inherited[name];
     const httpPort = await findFreePort();
-    const child = spawn(process.execPath, [SERVICE_MAIN], {
+    const child = spawn(LAUNCHER, [process.execPath, SERVICE_MAIN], {
       env: { ...inherited, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, HTTP_PORT: String(httpPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
