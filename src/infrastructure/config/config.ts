@@ -36,6 +36,11 @@ export const CONFIG_SCHEMA = {
     'auto',
     ['auto', ...GRAPH_OPTIMIZATION_LEVELS] as const,
   ),
+  EMBEDDER_PRECISION: enumVar(
+    'Embedder weights and activations: int8 (the model set\'s quantised embedder, embedder.int8File) or f32 (the original); chosen by measurement, adr/0011.',
+    'f32',
+    ['f32', 'int8'] as const,
+  ),
   DETECTION_SIZE: integerVar(
     'Longest side, in pixels, of the frame as the detector sees it (aspect kept, never enlarged); 0 = by execution provider: 1280 on cpu, 1920 on cuda (adr/0009).',
     0,
