@@ -4,6 +4,17 @@ import type { FaceEmbedder } from '../../application/ports/face-embedder';
 import type { ModelInput } from './model-input';
 import { tensorData, type OnnxModel } from './onnx-session';
 
+/**
+ * Faces per session.run at most. ONNX Runtime's CPU arena keeps the largest
+ * allocation a session ever needed: one call over every face of a crowded
+ * batch (8 frames × dozens of faces) pinned GBs for good (+7 MB per face of
+ * the call), while the time per face does not improve beyond a handful
+ * (2026-12-02, one thread: 13.1 ms per face alone, 12.8 ms in fours, 16.0 ms
+ * in sixteens, 17.0 ms in 64s; adr/0010). Chunks also let idle workers share
+ * a large batch.
+ */
+export const MAX_FACES_PER_CALL = 4;
+
 /** ArcFace-style recogniser: aligned 112×112 crop in, one identity vector out. */
 export class ArcFaceEmbedder implements FaceEmbedder {
   static readonly family = 'arcface';
@@ -19,7 +30,12 @@ export class ArcFaceEmbedder implements FaceEmbedder {
   ) {}
 
   async embed(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
-    if (alignedFaces.length === 0) return [];
+    const chunks: Array<readonly RgbImage[]> = [];
+    for (let start = 0; start < alignedFaces.length; start += MAX_FACES_PER_CALL) chunks.push(alignedFaces.slice(start, start + MAX_FACES_PER_CALL));
+    return (await Promise.all(chunks.map((chunk) => this.embedAtOnce(chunk)))).flat();
+  }
+
+  private async embedAtOnce(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
     const output = await this.model.runImages(
       alignedFaces.map((image) => ({ image })),
       this.input,
