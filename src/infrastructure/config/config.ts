@@ -37,8 +37,8 @@ export const CONFIG_SCHEMA = {
     ['auto', ...GRAPH_OPTIMIZATION_LEVELS] as const,
   ),
   EMBEDDER_PRECISION: enumVar(
-    'Embedder weights and activations: int8 (the model set\'s quantised embedder, embedder.int8File) or f32 (the original); chosen by measurement, adr/0011.',
-    'f32',
+    'Embedder weights and activations: int8 (the model set\'s quantised embedder, embedder.int8File) or f32 (the original); int8 by measurement, adr/0011.',
+    'int8',
     ['f32', 'int8'] as const,
   ),
   DETECTION_SIZE: integerVar(
