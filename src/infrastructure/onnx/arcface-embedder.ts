@@ -29,19 +29,28 @@ export class ArcFaceEmbedder implements FaceEmbedder {
     private readonly input: ModelInput,
   ) {}
 
+  /**
+   * The faces are split over the idle workers (InferenceHost.runCalls), and
+   * each worker embeds its share in calls of MAX_FACES_PER_CALL, one after
+   * another: the model time reported is then that of the slowest worker,
+   * where chunks sent one by one each reported their own and, running side
+   * by side, summed to more than the wall time.
+   */
   async embed(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
-    const chunks: Array<readonly RgbImage[]> = [];
-    for (let start = 0; start < alignedFaces.length; start += MAX_FACES_PER_CALL) chunks.push(alignedFaces.slice(start, start + MAX_FACES_PER_CALL));
-    return (await Promise.all(chunks.map((chunk) => this.embedAtOnce(chunk)))).flat();
-  }
-
-  private async embedAtOnce(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
-    const output = await this.model.runImages(
-      alignedFaces.map((image) => ({ image })),
-      this.input,
-    );
-    const values = tensorData(output, this.model.outputNames[0]);
-    const size = values.length / alignedFaces.length;
-    return alignedFaces.map((_, index) => l2Normalise(values.subarray(index * size, (index + 1) * size)));
+    if (alignedFaces.length === 0) return [];
+    const calls = await this.model.runCalls(alignedFaces.length, (first, count) => {
+      const chunks: Array<{ sources: Array<{ image: RgbImage }>; layout: ModelInput }> = [];
+      for (let start = first; start < first + count; start += MAX_FACES_PER_CALL) {
+        const end = Math.min(first + count, start + MAX_FACES_PER_CALL);
+        chunks.push({ sources: alignedFaces.slice(start, end).map((image) => ({ image })), layout: this.input });
+      }
+      return chunks;
+    });
+    // Calls come back in the order of their faces.
+    return calls.flatMap(({ sources, outputs }) => {
+      const values = tensorData(outputs, this.model.outputNames[0]);
+      const size = values.length / sources.length;
+      return sources.map((_, index) => l2Normalise(values.subarray(index * size, (index + 1) * size)));
+    });
   }
 }

@@ -20,6 +20,12 @@ function workerScript(): string {
   throw new Error(`inference worker not found at ${beside} or ${built}: run 'npm run build'`);
 }
 
+/** One model call: the images it shows and the input they are scaled and normalised to. */
+export interface ModelCall {
+  readonly sources: readonly TensorSource[];
+  readonly layout: TensorLayout;
+}
+
 export interface RunResult {
   readonly outputs: Readonly<Record<string, RunOutput>>;
   readonly seconds: number;
@@ -141,6 +147,25 @@ export class InferenceHost {
       (await worker.request({ kind: 'run-images', model, sources: sources.slice(first, first + count), layout })) as Extract<WorkerResponse, { outputs: unknown }>,
     );
     return mergeRunResults(parts);
+  }
+
+  /**
+   * Runs several model calls over `count` items (e.g. detector views of
+   * several input sizes): when several workers are idle the items are split
+   * into consecutive parts, and `build` turns each part into its model calls,
+   * which one worker runs in order. So every worker gets its share of every
+   * input size, where calls spread one by one left the later calls to
+   * whichever worker the first call had not made busy. Returns every call
+   * with its outputs, and the wall time inside session.run: the sum over one
+   * part's calls, the slowest part when they ran side by side.
+   */
+  async runCalls<C extends ModelCall>(model: string, count: number, build: (first: number, count: number) => C[]): Promise<{ calls: Array<C & RunResult>; seconds: number }> {
+    const parts = await this.spread(count, async (worker, first, size) => {
+      const calls = build(first, size);
+      const response = (await worker.request({ kind: 'run-calls', model, calls: calls.map(({ sources, layout }) => ({ sources, layout })) })) as Extract<WorkerResponse, { calls: unknown }>;
+      return calls.map((call, i) => ({ ...call, ...(response.calls[i] as RunResult) }));
+    });
+    return { calls: parts.flat(), seconds: Math.max(0, ...parts.map((part) => part.reduce((sum, call) => sum + call.seconds, 0))) };
   }
 
   /** Cuts `width` × `height` crops in the workers, split over idle ones; the crops come back in shared memory. */

@@ -61,6 +61,13 @@ export type WorkerRequest =
       readonly probeDims: readonly number[];
     }
   | { readonly kind: 'run-images'; readonly id: number; readonly model: string; readonly sources: readonly TensorSource[]; readonly layout: TensorLayout }
+  | {
+      /** Several model calls of one model, run in order by one worker (all the detector views of a part of a batch). */
+      readonly kind: 'run-calls';
+      readonly id: number;
+      readonly model: string;
+      readonly calls: ReadonlyArray<{ readonly sources: readonly TensorSource[]; readonly layout: TensorLayout }>;
+    }
   | { readonly kind: 'warp'; readonly id: number; readonly items: readonly WarpItem[]; readonly width: number; readonly height: number }
   | { readonly kind: 'release'; readonly id: number; readonly model: string };
 
@@ -84,6 +91,7 @@ export interface RunOutput {
 export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly loaded: LoadedSession }
   | { readonly id: number; readonly ok: true; readonly outputs: Readonly<Record<string, RunOutput>>; readonly seconds: number }
+  | { readonly id: number; readonly ok: true; readonly calls: ReadonlyArray<{ readonly outputs: Readonly<Record<string, RunOutput>>; readonly seconds: number }> }
   | { readonly id: number; readonly ok: true; readonly crops: readonly RawImage[] }
   | { readonly id: number; readonly ok: true; readonly released: true }
   | { readonly id: number; readonly ok: false; readonly error: string };

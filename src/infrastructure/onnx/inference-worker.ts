@@ -159,6 +159,15 @@ port.on('message', (request: WorkerRequest) => {
         const { outputs, seconds } = await run(request.model, input, dims);
         for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
         response = { id: request.id, ok: true, outputs, seconds };
+      } else if (request.kind === 'run-calls') {
+        const calls: Array<{ outputs: Record<string, RunOutput>; seconds: number }> = [];
+        for (const call of request.calls) {
+          const { input, dims } = await tensorFromImages(call.sources, call.layout);
+          const result = await run(request.model, input, dims);
+          for (const output of Object.values(result.outputs)) transfer.push(output.data.buffer as ArrayBuffer);
+          calls.push(result);
+        }
+        response = { id: request.id, ok: true, calls };
       } else if (request.kind === 'warp') {
         response = { id: request.id, ok: true, crops: warp(request.items, request.width, request.height) };
       } else {

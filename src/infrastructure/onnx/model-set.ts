@@ -27,8 +27,15 @@ export interface ModelManifest {
   readonly detector: ModelSpec;
   /** A landmark model, for detectors that give no alignment points. */
   readonly landmarks?: ModelSpec;
-  readonly embedder: ModelSpec & { readonly embeddingSize?: number };
+  readonly embedder: ModelSpec & {
+    readonly embeddingSize?: number;
+    /** The same embedder quantised to int8 (EMBEDDER_PRECISION=int8, adr/0011). */
+    readonly int8File?: string;
+  };
 }
+
+/** Which of the manifest's embedder files runs: the float original or its int8 form (adr/0011). */
+export type EmbedderPrecision = 'f32' | 'int8';
 
 export class ModelSetError extends Error {
   readonly code = 'model_set_error';
@@ -49,7 +56,7 @@ export interface LoadedModelSet {
   readonly models: readonly OnnxModel[];
   /** Releases every session and stops the inference worker. */
   release(): Promise<void>;
-  /** "name@version", published with every result. */
+  /** "name@version" (+ "+int8-embedder" with the int8 embedder), published with every result. */
   readonly version: string;
 }
 
@@ -106,13 +113,24 @@ export async function readManifest(modelDir: string): Promise<ModelManifest> {
   return manifest;
 }
 
+/** The embedder file of the requested precision; the set's version names the int8 form, since it gives other embeddings. */
+function embedderChoice(manifest: ModelManifest, precision: EmbedderPrecision): { spec: ModelSpec; version: string } {
+  const version = `${manifest.name}@${manifest.version}`;
+  if (precision === 'f32') return { spec: manifest.embedder, version };
+  if (!manifest.embedder.int8File) {
+    throw new ModelSetError(`model set ${manifest.name} has no int8 embedder (embedder.int8File); set EMBEDDER_PRECISION=f32 or provision one`);
+  }
+  return { spec: { ...manifest.embedder, file: manifest.embedder.int8File }, version: `${version}+int8-embedder` };
+}
+
 export async function loadModelSet(
   modelDir: string,
-  inference: InferenceSettings & { readonly workers: number },
+  inference: InferenceSettings & { readonly workers: number; readonly embedderPrecision?: EmbedderPrecision },
   detection: DetectionSettings,
   logger: Logger,
 ): Promise<LoadedModelSet> {
   const manifest = await readManifest(modelDir);
+  const embedder = embedderChoice(manifest, inference.embedderPrecision ?? 'f32');
   const host = new InferenceHost(inference.workers);
   const load = (role: string, spec: ModelSpec, probeDims: readonly number[]): Promise<OnnxModel> =>
     OnnxModel.load(role, join(modelDir, spec.file), inference, logger, host, probeDims).catch((error: unknown) => {
@@ -125,7 +143,7 @@ export async function loadModelSet(
   try {
     models = await Promise.all([
       load('detector', manifest.detector, [1, channelsOf(manifest.detector), frameInput.height, frameInput.width]),
-      load('embedder', manifest.embedder, oneItem(manifest.embedder)),
+      load('embedder', embedder.spec, oneItem(embedder.spec)),
       ...(manifest.landmarks ? [load('landmarks', manifest.landmarks, oneItem(manifest.landmarks))] : []),
     ]);
   } catch (error) {
@@ -143,7 +161,7 @@ export async function loadModelSet(
     });
   }
   try {
-    return assembleModelSet(manifest, models, host, detection);
+    return assembleModelSet(manifest, models, host, detection, embedder);
   } catch (error) {
     // Worker threads keep the process alive: a model set that cannot be assembled must not leave them running.
     await host.terminate();
@@ -152,7 +170,13 @@ export async function loadModelSet(
 }
 
 /** Picks each model's adapter from the file itself and wires the set; throws ModelSetError when they do not fit. */
-function assembleModelSet(manifest: ModelManifest, models: OnnxModel[], host: InferenceHost, detection: DetectionSettings): LoadedModelSet {
+function assembleModelSet(
+  manifest: ModelManifest,
+  models: OnnxModel[],
+  host: InferenceHost,
+  detection: DetectionSettings,
+  embedderFile: { readonly spec: ModelSpec; readonly version: string },
+): LoadedModelSet {
   const [detectorModel, embedderModel, landmarkModel] = models as [OnnxModel, OnnxModel, OnnxModel | undefined];
   const detectorFamily = pickFamily<DetectorFamily>('detector', detectorModel, manifest.detector, [
     { family: UltraFaceDetector.family, givesLandmarks: false, accepts: UltraFaceDetector.accepts, create: (m, s) => new UltraFaceDetector(m, s, detection) },
@@ -168,7 +192,7 @@ function assembleModelSet(manifest: ModelManifest, models: OnnxModel[], host: In
   if (!detectorFamily.givesLandmarks && !landmarks) {
     throw new ModelSetError(`${manifest.name}: the '${manifest.detector.family}' detector gives no landmarks, and the manifest names no landmark model`);
   }
-  const embedder = pick<FaceEmbedder>('embedder', embedderModel, manifest.embedder, [
+  const embedder = pick<FaceEmbedder>('embedder', embedderModel, embedderFile.spec, [
     { family: ArcFaceEmbedder.family, accepts: ArcFaceEmbedder.accepts, create: (m, s) => new ArcFaceEmbedder(m, s) },
   ]);
   return {
@@ -182,6 +206,6 @@ function assembleModelSet(manifest: ModelManifest, models: OnnxModel[], host: In
       await Promise.all(models.map((m) => m.release()));
       await host.terminate();
     },
-    version: `${manifest.name}@${manifest.version}`,
+    version: embedderFile.version,
   };
 }

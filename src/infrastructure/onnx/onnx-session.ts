@@ -1,4 +1,4 @@
-import type { InferenceHost } from './inference-host';
+import type { InferenceHost, ModelCall, RunResult } from './inference-host';
 import type { TensorLayout, TensorSource } from '../imaging/tensor-from-images';
 import type { GraphOptimizationLevel, LevelTiming, LoadedSession, RunOutput } from './inference-protocol';
 
@@ -99,6 +99,16 @@ export class OnnxModel {
     const { outputs, seconds } = await this.host.runImages(this.name, sources, layout);
     for (const observer of this.observers) observer.onRun(this.name, sources.length, seconds);
     return outputs;
+  }
+
+  /**
+   * Several calls of the model over `count` items, split over idle workers
+   * by consecutive items; `build` makes one part's calls (InferenceHost.runCalls).
+   */
+  async runCalls<C extends ModelCall>(count: number, build: (first: number, count: number) => C[]): Promise<Array<C & RunResult>> {
+    const { calls, seconds } = await this.host.runCalls(this.name, count, build);
+    for (const observer of this.observers) observer.onRun(this.name, count, seconds);
+    return calls;
   }
 
   async release(): Promise<void> {

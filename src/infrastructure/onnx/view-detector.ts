@@ -14,6 +14,7 @@ import type { RgbImage } from '../../domain/image';
 import type { FaceDetector } from '../../application/ports/face-detector';
 import type { PixelNormalisation } from '../imaging/tensor-packing';
 import type { RunOutput } from './inference-protocol';
+import type { ModelCall } from './inference-host';
 import type { OnnxModel } from './onnx-session';
 
 export interface DetectionSettings extends DetectionPlanSettings {
@@ -68,38 +69,44 @@ export abstract class ViewDetector implements FaceDetector {
   protected abstract decode(item: BatchItem, threshold: number): FaceDetection[];
 
   async detect(images: readonly RgbImage[]): Promise<FaceDetection[][]> {
+    // All views of the batch in one list, split over the idle workers by runCalls: each worker gets a share of every input size.
     const planned: PlannedView[] = images.flatMap((image, imageIndex) =>
       planDetectorViews(image.width, image.height, this.settings, this.reach).map((view) => ({ imageIndex, view, input: viewInputSize(view) })),
     );
+    const calls = await this.model.runCalls(planned.length, (first, count) => this.modelCalls(images, planned.slice(first, first + count)));
+    const found: FaceDetection[][] = images.map(() => []);
+    for (const { items, outputs, layout } of calls) {
+      const input = { width: layout.width, height: layout.height };
+      items.forEach(({ imageIndex, view }, index) => {
+        const image = images[imageIndex] as RgbImage;
+        for (const face of this.decode({ outputs, index, input }, this.settings.scoreThreshold)) {
+          if (view.largestFace !== undefined && face.box.y2 - face.box.y1 > view.largestFace) continue;
+          const box = viewBoxToSource(view, face.box, image.width, image.height);
+          if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1 || viewTouchesCut(view, box, image.width, image.height)) continue;
+          found[imageIndex]!.push({ box, score: face.score, ...(face.landmarks ? { landmarks: viewLandmarksToSource(view, face.landmarks) } : {}) });
+        }
+      });
+    }
+    return found.map((faces) => nonMaximumSuppression(faces, this.settings.nmsIouThreshold, this.settings.maxFacesPerImage));
+  }
+
+  /** One worker's model calls for its views: views of one input size share a call of at most MAX_INPUT_PIXELS_PER_CALL input pixels. */
+  private modelCalls(images: readonly RgbImage[], views: readonly PlannedView[]): Array<ModelCall & { readonly items: readonly PlannedView[] }> {
     const bySize = new Map<string, PlannedView[]>();
-    for (const item of planned) {
+    for (const item of views) {
       const key = `${item.input.width}x${item.input.height}`;
       bySize.set(key, [...(bySize.get(key) ?? []), item]);
     }
-    const calls = [...bySize.values()].flatMap((items) => chunkByInputPixels(items, (items[0] as PlannedView).input, MAX_INPUT_PIXELS_PER_CALL));
-    const found: FaceDetection[][] = images.map(() => []);
-    await Promise.all(
-      calls.map(async (items) => {
-        const input = (items[0] as PlannedView).input;
-        const outputs = await this.model.runImages(
-          items.map(({ imageIndex, view }) => ({
-            image: images[imageIndex] as RgbImage,
-            region: { x: view.region.x1, y: view.region.y1, width: view.region.x2 - view.region.x1, height: view.region.y2 - view.region.y1 },
-            size: { width: view.width, height: view.height },
-          })),
-          { ...this.normalisation, ...input },
-        );
-        items.forEach(({ imageIndex, view }, index) => {
-          const image = images[imageIndex] as RgbImage;
-          for (const face of this.decode({ outputs, index, input }, this.settings.scoreThreshold)) {
-            if (view.largestFace !== undefined && face.box.y2 - face.box.y1 > view.largestFace) continue;
-            const box = viewBoxToSource(view, face.box, image.width, image.height);
-            if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1 || viewTouchesCut(view, box, image.width, image.height)) continue;
-            found[imageIndex]!.push({ box, score: face.score, ...(face.landmarks ? { landmarks: viewLandmarksToSource(view, face.landmarks) } : {}) });
-          }
-        });
-      }),
-    );
-    return found.map((faces) => nonMaximumSuppression(faces, this.settings.nmsIouThreshold, this.settings.maxFacesPerImage));
+    return [...bySize.values()]
+      .flatMap((items) => chunkByInputPixels(items, (items[0] as PlannedView).input, MAX_INPUT_PIXELS_PER_CALL))
+      .map((items) => ({
+        items,
+        sources: items.map(({ imageIndex, view }) => ({
+          image: images[imageIndex] as RgbImage,
+          region: { x: view.region.x1, y: view.region.y1, width: view.region.x2 - view.region.x1, height: view.region.y2 - view.region.y1 },
+          size: { width: view.width, height: view.height },
+        })),
+        layout: { ...this.normalisation, ...(items[0] as PlannedView).input },
+      }));
   }
 }

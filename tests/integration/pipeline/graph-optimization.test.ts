@@ -51,11 +51,15 @@ describe('every graph optimisation level computes the same faces', () => {
   const maxAbsDiff = (a: readonly number[] | Float32Array, b: readonly number[] | Float32Array): number =>
     Array.from(a).reduce((max, value, i) => Math.max(max, Math.abs(value - (b[i] as number))), 0);
 
-  it('extended and all agree to 1e-3 px on boxes and landmarks, and their embeddings to a cosine similarity of 0.9999', async () => {
+  // The float embedder: the int8 one's integer kernels round differently at each level (cosine about 0.993 between them, adr/0011).
+  it.each([
+    ['f32', 0.9999],
+    ['int8', 0.99],
+  ] as const)('extended and all agree to 1e-3 px on boxes and landmarks, and their %s embeddings to a cosine similarity above %s', async (precision, agreement) => {
     const images = [readPortrait('sample1-a'), readPortrait('sample4-b')];
     const analyses: ImageAnalysis[][] = [];
     for (const level of ['extended', 'all'] as const) {
-      const pipeline = await startPipeline({ ORT_GRAPH_OPTIMIZATION: level });
+      const pipeline = await startPipeline({ ORT_GRAPH_OPTIMIZATION: level, EMBEDDER_PRECISION: precision });
       try {
         analyses.push((await pipeline.analyze.execute(images)).map(analysisOf));
       } finally {
@@ -73,7 +77,7 @@ describe('every graph optimisation level computes the same faces', () => {
         expect(maxAbsDiff(faceNumbers(face), faceNumbers(twin))).toBeLessThan(1e-3);
         expect(face.embedding).toBeDefined();
         // The crops move with the landmarks' last bits, so compare identities rather than bits: the same person, all but exactly.
-        expect(cosineSimilarity(face.embedding as Float32Array, twin.embedding as Float32Array)).toBeGreaterThan(0.9999);
+        expect(cosineSimilarity(face.embedding as Float32Array, twin.embedding as Float32Array)).toBeGreaterThan(agreement);
       });
     });
   });

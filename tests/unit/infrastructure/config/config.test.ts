@@ -69,6 +69,7 @@ describe('loadConfig', () => {
     expect(problemsOf({ MATCH_THRESHOLD: '2' })).toEqual(['MATCH_THRESHOLD: 2 is above the maximum 1']);
     expect(problemsOf({ MAX_FACES_PER_IMAGE: '0' })).toEqual(['MAX_FACES_PER_IMAGE: 0 is below the minimum 1']);
     expect(problemsOf({ EXECUTION_PROVIDER: 'tpu' })).toEqual(["EXECUTION_PROVIDER: 'tpu' is not one of cpu, cuda"]);
+    expect(problemsOf({ EMBEDDER_PRECISION: 'int4' })).toEqual(["EMBEDDER_PRECISION: 'int4' is not one of f32, int8"]);
     expect(problemsOf({ MAX_YAW_DEGREES: '91' })).toEqual(['MAX_YAW_DEGREES: 91 is above the maximum 90']);
   });
 
