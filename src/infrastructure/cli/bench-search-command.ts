@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { pairStatistics, syntheticGallery, type EmbeddingModel } from './bench/synthetic-embeddings';
+import type { ExactIdentityIndex } from '../search/exact-identity-index';
 import { DEFAULT_HNSW, TieredIdentityIndex } from '../search/tiered-identity-index';
 import type { HnswSettings } from '../search/hnsw-graph';
 import { percentile } from '../telemetry/stage-timings';
@@ -61,22 +62,11 @@ export async function benchSearchCommand(flags: BenchSearchFlags, output: Comman
     const gallery = syntheticGallery(size, probeCount, model, output);
     const truth = gallery.index.searchMany(gallery.probes, 1).map(([best]) => best?.identityId ?? null);
     const timedProbes = gallery.probes.slice(0, boundedProbeCount(size, probeCount, EXACT_COMPARISONS_BUDGET));
-    const exactTimes = timedProbes.map((probe, p) => {
-      const started = performance.now();
-      const [best] = gallery.index.search(probe, 1);
-      const elapsed = performance.now() - started;
-      if ((best?.identityId ?? null) !== truth[p]) throw new Error(`a single exact probe disagrees with the batched scan on probe ${p}`);
-      return elapsed;
-    });
+    const exactTimes = timedSingleSearches(gallery.index, timedProbes, truth, 'a single exact probe disagrees with the batched scan');
     // The same array scanned by a plain JavaScript loop: what the SIMD kernel saves (few probes, it is slow).
     gallery.index.kernel = 'scalar';
-    const scalarTimes = gallery.probes.slice(0, boundedProbeCount(size, Math.min(100, probeCount), SCALAR_COMPARISONS_BUDGET)).map((probe, p) => {
-      const started = performance.now();
-      const [best] = gallery.index.search(probe, 1);
-      const elapsed = performance.now() - started;
-      if ((best?.identityId ?? null) !== truth[p]) throw new Error(`the scalar scan disagrees with the SIMD kernel on probe ${p}`);
-      return elapsed;
-    });
+    const scalarProbes = gallery.probes.slice(0, boundedProbeCount(size, Math.min(100, probeCount), SCALAR_COMPARISONS_BUDGET));
+    const scalarTimes = timedSingleSearches(gallery.index, scalarProbes, truth, 'the scalar scan disagrees with the SIMD kernel');
     gallery.index.kernel = 'simd';
     const enrolledRight = gallery.subjects.filter((subject, p) => subject !== null && truth[p] === `p${subject}`).length;
     const enrolledCount = gallery.subjects.filter((s) => s !== null).length;
@@ -96,7 +86,7 @@ export async function benchSearchCommand(flags: BenchSearchFlags, output: Comman
     const rssBefore = process.memoryUsage().rss;
     const tiered = new TieredIdentityIndex({ annThreshold: 1, shortlist: shortlists[0]!, hnsw }, gallery.index);
     const buildStarted = performance.now();
-    tiered.search(gallery.probes[0]!, 1); // builds the graph from the whole gallery
+    tiered.prepare(); // builds the graph from the whole gallery
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     const graphBytes = process.memoryUsage().rss - rssBefore;
     output.line(`  HNSW built in ${buildSeconds.toFixed(1)} s (${hnsw.buildThreads === 0 ? 'all cores' : `${hnsw.buildThreads} threads`}), + ${(graphBytes / size).toFixed(0)} B per template (RSS growth)`);
@@ -122,6 +112,17 @@ export async function benchSearchCommand(flags: BenchSearchFlags, output: Comman
     }
   }
   return 0;
+}
+
+/** Each probe searched alone: its time in ms, its answer checked against `truth` (the batched scan's). */
+function timedSingleSearches(index: ExactIdentityIndex, probes: readonly Float32Array[], truth: ReadonlyArray<string | null>, disagreement: string): number[] {
+  return probes.map((probe, p) => {
+    const started = performance.now();
+    const [best] = index.search(probe, 1);
+    const elapsed = performance.now() - started;
+    if ((best?.identityId ?? null) !== truth[p]) throw new Error(`${disagreement} on probe ${p}`);
+    return elapsed;
+  });
 }
 
 /** Template comparisons the timed single exact probes may cost in all: every probe up to 100k templates. */
