@@ -163,8 +163,12 @@ export function viewTouchesCut(view: DetectorView, box: BoundingBox, sourceWidth
  * call took 7.7 GB (adr/0009).
  */
 export function chunkByInputPixels<T>(items: readonly T[], input: { readonly width: number; readonly height: number }, maxPixels: number): T[][] {
-  const perCall = Math.max(1, Math.floor(maxPixels / (input.width * input.height)));
+  return inChunksOf(items, Math.max(1, Math.floor(maxPixels / (input.width * input.height))));
+}
+
+/** Consecutive chunks of at most `size` items (size ≥ 1), in order: a model call's bounded batches. */
+export function inChunksOf<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += perCall) chunks.push(items.slice(start, start + perCall));
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
   return chunks;
 }

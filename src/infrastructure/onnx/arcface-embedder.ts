@@ -1,3 +1,4 @@
+import { inChunksOf } from '../../domain/detector-views';
 import { l2Normalise, type Embedding } from '../../domain/embedding';
 import type { RgbImage } from '../../domain/image';
 import type { FaceEmbedder } from '../../application/ports/face-embedder';
@@ -38,14 +39,9 @@ export class ArcFaceEmbedder implements FaceEmbedder {
    */
   async embed(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
     if (alignedFaces.length === 0) return [];
-    const calls = await this.model.runCalls(alignedFaces.length, (first, count) => {
-      const chunks: Array<{ sources: Array<{ image: RgbImage }>; layout: ModelInput }> = [];
-      for (let start = first; start < first + count; start += MAX_FACES_PER_CALL) {
-        const end = Math.min(first + count, start + MAX_FACES_PER_CALL);
-        chunks.push({ sources: alignedFaces.slice(start, end).map((image) => ({ image })), layout: this.input });
-      }
-      return chunks;
-    });
+    const calls = await this.model.runCalls(alignedFaces.length, (first, count) =>
+      inChunksOf(alignedFaces.slice(first, first + count), MAX_FACES_PER_CALL).map((chunk) => ({ sources: chunk.map((image) => ({ image })), layout: this.input })),
+    );
     // Calls come back in the order of their faces.
     return calls.flatMap(({ sources, outputs }) => {
       const values = tensorData(outputs, this.model.outputNames[0]);
