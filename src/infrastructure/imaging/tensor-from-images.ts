@@ -51,11 +51,16 @@ async function itemPixels(source: TensorSource, layout: TensorLayout): Promise<R
  * Builds a model's NCHW input batch: each item's region is scaled to its
  * size (stretched to the whole slot unless a size is given), normalised and
  * packed into its slot; an item that already has its size (an aligned crop)
- * is packed as is.
+ * is packed as is. Every element is written, so `allocate` may hand out
+ * memory that holds an earlier batch (the worker's reusable buffer).
  */
-export async function tensorFromImages(sources: readonly TensorSource[], layout: TensorLayout): Promise<{ input: Float32Array; dims: number[] }> {
+export async function tensorFromImages(
+  sources: readonly TensorSource[],
+  layout: TensorLayout,
+  allocate: (length: number) => Float32Array = (length) => new Float32Array(length),
+): Promise<{ input: Float32Array; dims: number[] }> {
   const channels = channelsOf(layout);
-  const input = new Float32Array(sources.length * channels * layout.width * layout.height);
+  const input = allocate(sources.length * channels * layout.width * layout.height);
   for (const [index, source] of sources.entries()) {
     packIntoTensor(await itemPixels(source, layout), layout, input, index, layout);
   }

@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { warpAffine } from '../imaging/affine-warp';
+import { ReusableFloatBuffer } from '../imaging/reusable-float-buffer';
 import { tensorFromImages } from '../imaging/tensor-from-images';
 import {
   AUTO_CANDIDATES,
@@ -27,6 +28,9 @@ import {
 } from './inference-protocol';
 
 const sessions = new Map<string, ort.InferenceSession>();
+/** Every model input of this worker is packed here: requests are served one at a time, and each call's input is done with when session.run returns. */
+const inputBuffer = new ReusableFloatBuffer();
+const takeInput = (length: number): Float32Array => inputBuffer.take(length);
 
 const options = (settings: SessionSettings, provider: 'cpu' | 'cuda', level: GraphOptimizationLevel): ort.InferenceSession.SessionOptions => ({
   executionProviders: [provider],
@@ -155,14 +159,14 @@ port.on('message', (request: WorkerRequest) => {
       if (request.kind === 'load') {
         response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings, request.probeDims) };
       } else if (request.kind === 'run-images') {
-        const { input, dims } = await tensorFromImages(request.sources, request.layout);
+        const { input, dims } = await tensorFromImages(request.sources, request.layout, takeInput);
         const { outputs, seconds } = await run(request.model, input, dims);
         for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
         response = { id: request.id, ok: true, outputs, seconds };
       } else if (request.kind === 'run-calls') {
         const calls: Array<{ outputs: Record<string, RunOutput>; seconds: number }> = [];
         for (const call of request.calls) {
-          const { input, dims } = await tensorFromImages(call.sources, call.layout);
+          const { input, dims } = await tensorFromImages(call.sources, call.layout, takeInput);
           const result = await run(request.model, input, dims);
           for (const output of Object.values(result.outputs)) transfer.push(output.data.buffer as ArrayBuffer);
           calls.push(result);

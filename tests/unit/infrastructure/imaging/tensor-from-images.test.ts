@@ -1,5 +1,6 @@
 import type { RgbImage } from '../../../../src/domain/image';
 import { resizeRegion } from '../../../../src/infrastructure/imaging/affine-warp';
+import { ReusableFloatBuffer } from '../../../../src/infrastructure/imaging/reusable-float-buffer';
 import { tensorFromImages, type TensorLayout } from '../../../../src/infrastructure/imaging/tensor-from-images';
 import { packIntoTensor } from '../../../../src/infrastructure/imaging/tensor-packing';
 
@@ -106,6 +107,16 @@ describe('tensorFromImages', () => {
     for (let y = 8; y < 120; y += 1) for (let x = 8; x < 248; x += 1) interior.push(input[y * 256 + x] as number);
     expect(Math.min(...interior)).toBeGreaterThan(100);
     expect(Math.max(...interior)).toBeLessThan(155);
+  });
+
+  it('writes every element of reused memory: a letterboxed batch packed over a larger earlier one equals one packed into fresh memory', async () => {
+    const reusable = new ReusableFloatBuffer();
+    const take = (length: number): Float32Array => reusable.take(length);
+    await tensorFromImages([{ image: gradient(32, 32, 1) }, { image: gradient(32, 32, 2) }], layout(32, 32), take);
+    const sources = [{ image: gradient(40, 20, 6), size: { width: 20, height: 10 } }];
+    const reused = await tensorFromImages(sources, layout(32, 32), take);
+    expect(reused.input.buffer).toBe((await tensorFromImages(sources, layout(32, 32), take)).input.buffer);
+    expect(reused.input).toEqual((await tensorFromImages(sources, layout(32, 32))).input);
   });
 
   it('refuses an item larger than its slot', async () => {
