@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { percentile } from '../telemetry/stage-timings';
 import { listImages } from '../files/list-images';
 import { startApiLoad, parseApiRoute } from './api-load';
 import { FrameProducer, loadFrameImage, randomHex, ResultCollector, type FrameImage } from './bench/frame-feed';
+import { connectHarnessRedis } from './bench/redis-connection';
 import { positiveInteger, UsageError, type CommandOutput } from './output';
 
 export interface LoadgenFlags {
@@ -43,9 +44,18 @@ export async function loadgenCommand(flags: LoadgenFlags, output: CommandOutput)
   const apiOptions = flags.api === undefined ? null : apiLoadOptions(flags, paths[0] as string);
   const apiLoad = apiOptions === null ? null : await startApiLoad(apiOptions);
 
-  const redis = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen' });
-  const reader = new Redis(flags.redis, { lazyConnect: true, connectionName: 'facerec-loadgen-results' });
-  await Promise.all([redis.connect(), reader.connect()]);
+  let redis: Redis;
+  let reader: Redis;
+  try {
+    redis = await connectHarnessRedis(flags.redis, 'facerec-loadgen');
+    reader = await connectHarnessRedis(flags.redis, 'facerec-loadgen-results').catch((error: unknown) => {
+      redis.disconnect();
+      throw error;
+    });
+  } catch (error) {
+    await apiLoad?.stop();
+    throw error;
+  }
   const producer = new FrameProducer(redis, stream);
   const results = await ResultCollector.start(reader, resultStream);
   const runId = randomHex(4);

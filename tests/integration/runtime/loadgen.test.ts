@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { readStream, runTag } from '../../support/frames';
 import { SAMPLES_DIR } from '../../support/portraits';
-import { runCli } from '../../support/cli';
+import { cliError, runCli } from '../../support/cli';
 import { useRuntimeRedis } from '../../support/runtime-redis';
 import { ServiceProcess } from '../../support/service-process';
 
@@ -29,6 +29,17 @@ describe('facerec loadgen', () => {
     expect(run.stdout).toContain(`sent 6 frames at 10/s to frames:ready:${processorId}`);
     expect(run.stdout).toContain('results received: 6/6');
     expect(await service.terminate()).toEqual({ code: 0, signal: null });
+  });
+
+  it('says which Redis it cannot reach, without its password, in one JSON error and no stack trace', async () => {
+    const run = await runCli(['loadgen', '--redis', 'redis://:hunter2-secret@127.0.0.1:1', '--images', SAMPLES_DIR, '--count', '2']);
+    expect(run.code).toBe(1);
+    expect(cliError(run.stderr)).toEqual({
+      code: 'bench_harness_error',
+      message: 'cannot connect to Redis at 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1',
+      context: { redis: '127.0.0.1:1', attempts: 3 },
+    });
+    expect(run.stderr).not.toMatch(/Unhandled error event|hunter2|\n\s+at /);
   });
 
   it('runs API clients beside the stream and reports their answers and latency', async () => {
