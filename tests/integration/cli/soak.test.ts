@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliError, runCli } from '../../support/cli';
+import { CLI_PATH, REPO_ROOT, cliError, runCli } from '../../support/cli';
 import { ensureServiceBuilt } from '../../support/service-process';
 
 /**
@@ -94,5 +96,43 @@ describe('facerec soak', () => {
     expect(svg.match(/class="panel"/g)).toHaveLength(4);
     expect(svg).toContain('RSS (MB)');
     expect(svg).toContain('event-loop lag p99 per scrape (ms)');
+  });
+
+  it('stops its service and redis-server when interrupted, and exits 130 after SIGINT', async () => {
+    const soak = spawn(process.execPath, [CLI_PATH, 'soak', '--out', out, '--duration', '10m', '--calibrate', '10m'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    soak.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const serviceLine = await new Promise<RegExpExecArray>((resolve, reject) => {
+      soak.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        const found = /\(pid (\d+)\) with its defaults, REDIS_URL=redis:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+        if (found) resolve(found);
+      });
+      soak.once('exit', () => reject(new Error(`soak exited before starting its service: ${stdout}${stderr}`)));
+    });
+    const servicePid = Number(serviceLine[1]);
+    const redisPort = Number(serviceLine[2]);
+    const exited = new Promise<number | null>((resolve) => soak.once('exit', (code) => resolve(code)));
+    soak.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/SIGINT: stopping 2 child process\(es\) of the benchmark/);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(servicePid)).toBe(false);
+    const redisAnswers = await new Promise<boolean>((resolve) => {
+      const socket = connect(redisPort, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    expect(redisAnswers).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { stopWithHarness } from '../bench/child-processes';
 
 /**
  * The OTLP/HTTP sink, run with `node -e` in a child process: accepts POST
@@ -65,7 +66,7 @@ export class ChildProcessSink {
   ) {}
 
   static async start(): Promise<ChildProcessSink> {
-    const child = spawn(process.execPath, ['-e', SINK_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = stopWithHarness(spawn(process.execPath, ['-e', SINK_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] }));
     const port = await new Promise<number>((resolve, reject) => {
       let buffered = '';
       const onData = (chunk: Buffer): void => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BenchHarnessError } from './bench-harness-error';
-import { stopChild, waitUntil } from './child-processes';
+import { stopChild, waitUntil, stopWithHarness } from './child-processes';
 
 /** A port that was free a moment ago (listen on 0, read it, close). */
 export function findFreePort(): Promise<number> {
@@ -42,7 +42,7 @@ export class RedisServerProcess {
     const port = await findFreePort();
     const dir = await mkdtemp(join(tmpdir(), 'facerec-bench-redis-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''];
-    const child = spawn(binary, args, { stdio: 'ignore' });
+    const child = stopWithHarness(spawn(binary, args, { stdio: 'ignore' }));
     let failure: Error | null = null;
     child.once('error', (error: NodeJS.ErrnoException) => {
       failure = new BenchHarnessError(error.code === 'ENOENT' ? `${binary} not found: install redis-server or set REDIS_SERVER_BIN` : error.message, { binary });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { CONFIG_SCHEMA } from '../../config/config';
 import { BenchHarnessError } from './bench-harness-error';
-import { stopChild, waitUntil } from './child-processes';
+import { stopChild, waitUntil, stopWithHarness } from './child-processes';
 import { findFreePort } from './redis-server-process';
 
 /** dist/main.js beside dist/cli.js: the service as `npm start` runs it. */
@@ -39,10 +39,10 @@ export class ServiceProcess {
     const inherited: NodeJS.ProcessEnv = { ...process.env };
     for (const name of Object.keys(inherited)) if (name in CONFIG_SCHEMA || name.startsWith('OTEL_')) delete inherited[name];
     const httpPort = await findFreePort();
-    const child = spawn(LAUNCHER, [process.execPath, SERVICE_MAIN], {
+    const child = stopWithHarness(spawn(LAUNCHER, [process.execPath, SERVICE_MAIN], {
       env: { ...inherited, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, HTTP_PORT: String(httpPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     const service = new ServiceProcess(child, httpPort);
     try {
       await waitUntil('the service to answer 200 on /ready', readyTimeoutMs, async () => {
