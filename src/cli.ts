@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { TOKENS } from './application/tokens';
+import { applyGcPolicy } from './composition/gc-policy';
 import type { AnalyzeFaces } from './application/use-cases/analyze-faces';
 import { FaceRecognitionError } from './domain/errors';
 import { benchCommand } from './infrastructure/cli/bench-command';
@@ -227,6 +228,7 @@ function reportError(error: unknown): number {
 }
 
 if (require.main === module) {
+  applyGcPolicy();
   runCli(process.argv.slice(2))
     .catch(reportError)
     .then((code) => {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Container } from 'inversify';
 import type { IdentityIndex } from './application/ports/identity-index';
 import { TOKENS } from './application/tokens';
+import { applyGcPolicy } from './composition/gc-policy';
 import { createHttpServer } from './composition/http';
 import { bindRegistration, onceShutdown, stopWhenEmbeddedInputEnds } from './composition/lifecycle';
 import { openGallery } from './composition/gallery';
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  applyGcPolicy();
   main().then(
     () => process.exit(0),
     (error: unknown) => {
