@@ -9,6 +9,24 @@ export interface PixelNormalisation {
 
 export const channelsOf = (normalisation: PixelNormalisation): number => (normalisation.channelOrder === 'gray' ? 1 : 3);
 
+/** Pads the part of each channel plane of a slot that the image does not cover: the rows below it and the columns to its right. */
+function fillLetterbox(
+  tensor: Float32Array,
+  base: number,
+  channels: number,
+  slot: { readonly width: number; readonly height: number },
+  width: number,
+  height: number,
+  value: number,
+): void {
+  const plane = slot.width * slot.height;
+  for (let c = 0; c < channels; c += 1) {
+    const start = base + c * plane;
+    if (width < slot.width) for (let y = 0; y < height; y += 1) tensor.fill(value, start + y * slot.width + width, start + (y + 1) * slot.width);
+    tensor.fill(value, start + height * slot.width, start + plane);
+  }
+}
+
 /**
  * Writes one interleaved RGB image into slot `index` of a planar (NCHW) float
  * tensor, normalising on the way. Grey uses BT.601 luma. The slot is `slot`
@@ -30,7 +48,7 @@ export function packIntoTensor(
   const scale = 1 / normalisation.std;
   const mean = normalisation.mean;
   const base = index * plane * channels;
-  if (width < slot.width || height < slot.height) tensor.fill(-mean * scale, base, base + plane * channels);
+  if (width < slot.width || height < slot.height) fillLetterbox(tensor, base, channels, slot, width, height, -mean * scale);
   if (normalisation.channelOrder === 'gray') {
     for (let y = 0; y < height; y += 1) {
       const row = base + y * slot.width;

@@ -26,6 +26,20 @@ describe('packIntoTensor', () => {
     expect(Array.from(tensor)).toEqual([3, 6, 2, 5, 1, 4]);
   });
 
+  it.each(['rgb', 'gray'] as const)('letterboxes into slot 1 of memory holding other values: the image at the top left, every other element of the slot the padding value (%s)', (order) => {
+    const normalisation = { channelOrder: order, mean: 10, std: 2 };
+    const channels = channelsOf(normalisation);
+    const slot = { width: 4, height: 3 };
+    const tensor = new Float32Array(2 * channels * 12).fill(99);
+    packIntoTensor(twoPixels, normalisation, tensor, 1, slot);
+    expect(Array.from(tensor.subarray(0, channels * 12))).toEqual(new Array(channels * 12).fill(99));
+    const expected = new Float32Array(channels * 12).fill(-5);
+    const own = new Float32Array(channels * 2);
+    packIntoTensor(twoPixels, normalisation, own, 0);
+    for (let c = 0; c < channels; c += 1) expected.set(own.subarray(c * 2, c * 2 + 2), c * 12);
+    expect(Array.from(tensor.subarray(channels * 12))).toEqual(Array.from(expected));
+  });
+
   it('writes grey as one BT.601 luma plane', () => {
     const tensor = new Float32Array(2);
     packIntoTensor(twoPixels, raw('gray'), tensor, 0);
