@@ -1,8 +1,16 @@
+import { inChunksOf } from '../../domain/detector-views';
 import type { BoundingBox, Point } from '../../domain/geometry';
 import { fivePointsFromSixtyEight, type FivePointLandmarks } from '../../domain/landmarks';
 import type { FaceRegion, LandmarkLocator } from '../../application/ports/landmark-locator';
 import type { ModelInput } from './model-input';
 import { tensorData, type OnnxModel } from './onnx-session';
+
+/**
+ * Crops per session.run at most: like the embedder's calls (adr/0010), a
+ * bound on what ONNX Runtime's arena keeps after a crowded batch, and chunks
+ * that the idle workers share.
+ */
+export const MAX_CROPS_PER_CALL = 16;
 
 /**
  * 68-point landmark regressor: the face box is cropped and resized to the
@@ -24,22 +32,25 @@ export class Landmark68Locator implements LandmarkLocator {
   async locate(faces: readonly FaceRegion[]): Promise<FivePointLandmarks[]> {
     if (faces.length === 0) return [];
     const crops = faces.map((face) => cropInside(face.box, face.image.width, face.image.height));
-    const output = await this.model.runImages(
-      faces.map((face, index) => {
-        const crop = crops[index] as BoundingBox;
-        return { image: face.image, region: { x: crop.x1, y: crop.y1, width: crop.x2 - crop.x1, height: crop.y2 - crop.y1 } };
-      }),
-      this.input,
+    const sources = faces.map((face, index) => {
+      const crop = crops[index] as BoundingBox;
+      return { image: face.image, region: { x: crop.x1, y: crop.y1, width: crop.x2 - crop.x1, height: crop.y2 - crop.y1 } };
+    });
+    const calls = await this.model.runCalls(sources.length, (first, count) =>
+      inChunksOf(sources.slice(first, first + count), MAX_CROPS_PER_CALL).map((chunk) => ({ sources: chunk, layout: this.input })),
     );
-    const values = tensorData(output, this.model.outputNames[0]);
-    const perFace = values.length / faces.length;
+    // Calls come back in the order of their faces.
+    const perCrop = calls.flatMap(({ sources: chunk, outputs }) => {
+      const values = tensorData(outputs, this.model.outputNames[0]);
+      const size = values.length / chunk.length;
+      return chunk.map((_, index) => values.subarray(index * size, (index + 1) * size));
+    });
     return crops.map((crop, index) => {
-      const points: Point[] = [];
+      const values = perCrop[index] as Float32Array;
       const w = crop.x2 - crop.x1;
       const h = crop.y2 - crop.y1;
-      for (let k = index * perFace; k < (index + 1) * perFace; k += 2) {
-        points.push({ x: crop.x1 + (values[k] as number) * w, y: crop.y1 + (values[k + 1] as number) * h });
-      }
+      const points: Point[] = [];
+      for (let k = 0; k < values.length; k += 2) points.push({ x: crop.x1 + (values[k] as number) * w, y: crop.y1 + (values[k + 1] as number) * h });
       return fivePointsFromSixtyEight(points);
     });
   }

@@ -2,7 +2,8 @@ import type { ImageAnalysis } from '../../../src/application/use-cases/analyze-f
 import type { AnalyzedFace } from '../../../src/domain/face';
 import { groupPhoto, portraitTile } from '../../support/images';
 import { analysisOf, startPipeline, type Pipeline } from '../../support/pipeline';
-import { readOtherPhoto, readPortrait } from '../../support/portraits';
+import { MAX_CROPS_PER_CALL } from '../../../src/infrastructure/onnx/landmark68-locator';
+import { PORTRAIT_IDS, readOtherPhoto, readPortrait } from '../../support/portraits';
 
 /** A group photo of `people`'s portraits in one row, `tile` px each. */
 const groupOf = async (people: readonly string[], tile: number): Promise<Buffer> =>
@@ -67,6 +68,15 @@ describe('AnalyzeFaces: batched and one-by-one results agree', () => {
     const single = await Promise.all(images.map(async (image) => analysisOf((await pipeline.analyze.execute([image]))[0])));
     // Several faces per image too, so that faces of different images share the landmark and embedder batches.
     expect(single.map((a) => a.faces.length)).toEqual([1, 1, 2, 1, 3, 1]);
+    batched.forEach((analysis, i) => expectSameAnalysis(analysis, single[i] as ImageAnalysis));
+  });
+
+  it('a batch with more faces than one landmark call takes gives what each image gives alone', async () => {
+    const rows = [PORTRAIT_IDS.slice(0, 6), PORTRAIT_IDS.slice(6, 12), PORTRAIT_IDS.slice(12, 18)];
+    const crowded = await Promise.all(rows.map((people) => groupOf(people, 140)));
+    const batched = (await pipeline.analyze.execute(crowded)).map(analysisOf);
+    const single = await Promise.all(crowded.map(async (image) => analysisOf((await pipeline.analyze.execute([image]))[0])));
+    expect(batched.reduce((n, a) => n + a.faces.length, 0)).toBeGreaterThan(MAX_CROPS_PER_CALL);
     batched.forEach((analysis, i) => expectSameAnalysis(analysis, single[i] as ImageAnalysis));
   });
 
