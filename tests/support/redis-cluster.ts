@@ -109,11 +109,27 @@ export interface RedisCluster {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Free ports, all different (a port and its bus port must not collide). */
-async function distinctFreePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await findFreePort());
-  return [...ports];
+/** Attempts at starting one node: a port can be taken between being found free and being bound. */
+const NODE_START_ATTEMPTS = 5;
+
+/**
+ * One cluster node on a bus port no other node of this cluster uses. A port
+ * found free can be taken before redis-server binds it (by another node's
+ * data port, found free at the same time, or by a client's ephemeral port);
+ * redis-server then exits with "Address already in use", and the node is
+ * started again on fresh ports.
+ */
+async function startClusterNode(extraArgs: (busPort: number) => string[], busPortsInUse: Set<number>): Promise<{ server: RedisServer; busPort: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    let busPort = await findFreePort();
+    while (busPortsInUse.has(busPort)) busPort = await findFreePort();
+    busPortsInUse.add(busPort);
+    try {
+      return { server: await startRedisServer({ appendonly: false, extraArgs: extraArgs(busPort) }), busPort };
+    } catch (error) {
+      if (attempt >= NODE_START_ATTEMPTS || !/Address already in use/.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
+  }
 }
 
 /** One command on one node over a short-lived connection that never retries (a dead node fails fast). */
@@ -191,27 +207,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   if (masterCount < 3) throw new Error('a Redis Cluster needs at least 3 masters');
   const total = masterCount * (1 + replicasPerMaster);
 
-  const busPorts = await distinctFreePorts(total);
-  const started = await Promise.allSettled(
-    busPorts.map((busPort) =>
-      startRedisServer({
-        appendonly: false,
-        extraArgs: [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', 'nodes.conf',
-          '--cluster-node-timeout', String(nodeTimeoutMs),
-          '--cluster-port', String(busPort),
-          // A replica may take over however long it was cut off from its master (tests kill and restart freely).
-          '--cluster-replica-validity-factor', '0',
-          // Replicas sync at once (no 5 s wait for more replicas) and report their offset every second.
-          '--repl-diskless-sync-delay', '0',
-          '--repl-ping-replica-period', '1',
-          ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : []),
-        ],
-      }),
-    ),
-  );
-  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const busPortsInUse = new Set<number>();
+  const nodeArgs = (busPort: number): string[] => [
+    '--cluster-enabled', 'yes',
+    '--cluster-config-file', 'nodes.conf',
+    '--cluster-node-timeout', String(nodeTimeoutMs),
+    '--cluster-port', String(busPort),
+    // A replica may take over however long it was cut off from its master (tests kill and restart freely).
+    '--cluster-replica-validity-factor', '0',
+    // Replicas sync at once (no 5 s wait for more replicas) and report their offset every second.
+    '--repl-diskless-sync-delay', '0',
+    '--repl-ping-replica-period', '1',
+    ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : []),
+  ];
+  const started = await Promise.allSettled(Array.from({ length: total }, () => startClusterNode(nodeArgs, busPortsInUse)));
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value.server] : []));
+  const busPorts = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value.busPort] : []));
   const disposeServers = (): Promise<unknown> => Promise.all(servers.map((server) => server.dispose()));
   const failedStart = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failedStart) {
