@@ -1,9 +1,8 @@
-import { inChunksOf } from '../../domain/detector-views';
 import { l2Normalise, type Embedding } from '../../domain/embedding';
 import type { RgbImage } from '../../domain/image';
 import type { FaceEmbedder } from '../../application/ports/face-embedder';
 import type { ModelInput } from './model-input';
-import { tensorData, type OnnxModel } from './onnx-session';
+import type { OnnxModel } from './onnx-session';
 
 /**
  * Faces per session.run at most. ONNX Runtime's CPU arena keeps the largest
@@ -39,14 +38,7 @@ export class ArcFaceEmbedder implements FaceEmbedder {
    */
   async embed(alignedFaces: readonly RgbImage[]): Promise<Embedding[]> {
     if (alignedFaces.length === 0) return [];
-    const calls = await this.model.runCalls(alignedFaces.length, (first, count) =>
-      inChunksOf(alignedFaces.slice(first, first + count), MAX_FACES_PER_CALL).map((chunk) => ({ sources: chunk.map((image) => ({ image })), layout: this.input })),
-    );
-    // Calls come back in the order of their faces.
-    return calls.flatMap(({ sources, outputs }) => {
-      const values = tensorData(outputs, this.model.outputNames[0]);
-      const size = values.length / sources.length;
-      return sources.map((_, index) => l2Normalise(values.subarray(index * size, (index + 1) * size)));
-    });
+    const perFace = await this.model.runPerItem(alignedFaces.map((image) => ({ image })), this.input, MAX_FACES_PER_CALL);
+    return perFace.map((values) => l2Normalise(values));
   }
 }

@@ -1,9 +1,8 @@
-import { inChunksOf } from '../../domain/detector-views';
 import type { BoundingBox, Point } from '../../domain/geometry';
 import { fivePointsFromSixtyEight, type FivePointLandmarks } from '../../domain/landmarks';
 import type { FaceRegion, LandmarkLocator } from '../../application/ports/landmark-locator';
 import type { ModelInput } from './model-input';
-import { tensorData, type OnnxModel } from './onnx-session';
+import type { OnnxModel } from './onnx-session';
 
 /**
  * Crops per session.run at most: like the embedder's calls (adr/0010), a
@@ -36,15 +35,7 @@ export class Landmark68Locator implements LandmarkLocator {
       const crop = crops[index] as BoundingBox;
       return { image: face.image, region: { x: crop.x1, y: crop.y1, width: crop.x2 - crop.x1, height: crop.y2 - crop.y1 } };
     });
-    const calls = await this.model.runCalls(sources.length, (first, count) =>
-      inChunksOf(sources.slice(first, first + count), MAX_CROPS_PER_CALL).map((chunk) => ({ sources: chunk, layout: this.input })),
-    );
-    // Calls come back in the order of their faces.
-    const perCrop = calls.flatMap(({ sources: chunk, outputs }) => {
-      const values = tensorData(outputs, this.model.outputNames[0]);
-      const size = values.length / chunk.length;
-      return chunk.map((_, index) => values.subarray(index * size, (index + 1) * size));
-    });
+    const perCrop = await this.model.runPerItem(sources, this.input, MAX_CROPS_PER_CALL);
     return crops.map((crop, index) => {
       const values = perCrop[index] as Float32Array;
       const w = crop.x2 - crop.x1;

@@ -1,3 +1,4 @@
+import { inChunksOf } from '../../domain/detector-views';
 import type { InferenceHost, ModelCall, RunResult } from './inference-host';
 import type { TensorLayout, TensorSource } from '../imaging/tensor-from-images';
 import type { GraphOptimizationLevel, LevelTiming, LoadedSession, RunOutput } from './inference-protocol';
@@ -109,6 +110,25 @@ export class OnnxModel {
     const { calls, seconds } = await this.host.runCalls(this.name, count, build);
     for (const observer of this.observers) observer.onRun(this.name, count, seconds);
     return calls;
+  }
+
+  /**
+   * The model's first output for each source, in the sources' order: the
+   * sources are split over the idle workers (runCalls), and each worker runs
+   * its share in calls of at most `maxPerCall` items, one after another, which
+   * bounds what ONNX Runtime's arena keeps after a crowded batch (adr/0010).
+   */
+  async runPerItem(sources: readonly TensorSource[], layout: TensorLayout, maxPerCall: number): Promise<Float32Array[]> {
+    if (sources.length === 0) return [];
+    const calls = await this.runCalls(sources.length, (first, count) =>
+      inChunksOf(sources.slice(first, first + count), maxPerCall).map((chunk) => ({ sources: chunk, layout })),
+    );
+    // Calls come back in the order of their items.
+    return calls.flatMap(({ sources: chunk, outputs }) => {
+      const values = tensorData(outputs, this.outputNames[0]);
+      const size = values.length / chunk.length;
+      return chunk.map((_, index) => values.subarray(index * size, (index + 1) * size));
+    });
   }
 
   async release(): Promise<void> {
