@@ -19,7 +19,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { alignedFaces, embedderInput, loadPipeline, root } from './lib/aligned-faces.mjs';
 import { calibratedTensors } from './lib/qdq-quantize.mjs';
-import { sha256 } from './lib/npm-asset.mjs';
+import { batchDynamicEmbedder } from './lib/model-sources.mjs';
+import { logger, sha256 } from './lib/npm-asset.mjs';
 
 const require = createRequire(join(root, 'package.json'));
 const { onnx } = require('onnx-proto');
@@ -51,7 +52,8 @@ const clipShare = Number(values.clip);
 const modelDir = join(root, 'models', 'default');
 const manifest = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8'));
 const spec = manifest.embedder;
-const floatBytes = readFileSync(join(modelDir, spec.file));
+// The graph provisioning quantises: the published embedder, batch-dynamic, before any other rewrite.
+const floatBytes = batchDynamicEmbedder(root, logger('calibrate-embedder-int8'));
 
 async function variant(file, scale, mirrored, gain) {
   let pipeline = sharp(file).removeAlpha();

