@@ -31,24 +31,6 @@ export interface RunResult {
   readonly seconds: number;
 }
 
-/** Joins the outputs of a batch that ran in parts, in order; the batch took as long as its slowest part. */
-function mergeRunResults(parts: readonly RunResult[]): RunResult {
-  if (parts.length === 1) return parts[0] as RunResult;
-  const outputs: Record<string, RunOutput> = {};
-  for (const name of Object.keys(parts[0]?.outputs ?? {})) {
-    const pieces = parts.map((r) => r.outputs[name] as RunOutput);
-    const data = new Float32Array(pieces.reduce((n, p) => n + p.data.length, 0));
-    let offset = 0;
-    for (const piece of pieces) {
-      data.set(piece.data, offset);
-      offset += piece.data.length;
-    }
-    const firstPiece = pieces[0] as RunOutput;
-    outputs[name] = { data, dims: [pieces.reduce((n, p) => n + (p.dims[0] ?? 0), 0), ...firstPiece.dims.slice(1)] };
-  }
-  return { outputs, seconds: Math.max(...parts.map((r) => r.seconds)) };
-}
-
 /** One inference worker thread and the requests it has not answered yet. */
 class InferenceWorker {
   private readonly worker: Worker;
@@ -133,20 +115,6 @@ export class InferenceHost {
     const chosen = await loadOn(first, settings);
     await Promise.all(rest.map((worker) => loadOn(worker, { ...settings, graphOptimization: chosen.graphOptimization })));
     return { ...chosen, loadSeconds: (performance.now() - started) / 1000 };
-  }
-
-  /**
-   * Runs the model on a batch built in the workers from `sources` (each an
-   * image, or a region of one, resized and normalised to `layout`). When
-   * several workers are idle the batch is split along its first dimension and
-   * the parts run side by side (every model here is batch-major in and out).
-   * `seconds` is the wall time spent in session.run.
-   */
-  async runImages(model: string, sources: readonly TensorSource[], layout: TensorLayout): Promise<RunResult> {
-    const parts = await this.spread(sources.length, async (worker, first, count) =>
-      (await worker.request({ kind: 'run-images', model, sources: sources.slice(first, first + count), layout })) as Extract<WorkerResponse, { outputs: unknown }>,
-    );
-    return mergeRunResults(parts);
   }
 
   /**

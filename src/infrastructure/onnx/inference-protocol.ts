@@ -60,7 +60,6 @@ export type WorkerRequest =
       /** Shape of a one-item input, for timing the `auto` candidates. */
       readonly probeDims: readonly number[];
     }
-  | { readonly kind: 'run-images'; readonly id: number; readonly model: string; readonly sources: readonly TensorSource[]; readonly layout: TensorLayout }
   | {
       /** Several model calls of one model, run in order by one worker (all the detector views of a part of a batch). */
       readonly kind: 'run-calls';
@@ -90,7 +89,6 @@ export interface RunOutput {
 
 export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly loaded: LoadedSession }
-  | { readonly id: number; readonly ok: true; readonly outputs: Readonly<Record<string, RunOutput>>; readonly seconds: number }
   | { readonly id: number; readonly ok: true; readonly calls: ReadonlyArray<{ readonly outputs: Readonly<Record<string, RunOutput>>; readonly seconds: number }> }
   | { readonly id: number; readonly ok: true; readonly crops: readonly RawImage[] }
   | { readonly id: number; readonly ok: true; readonly released: true }

@@ -158,11 +158,6 @@ port.on('message', (request: WorkerRequest) => {
     try {
       if (request.kind === 'load') {
         response = { id: request.id, ok: true, loaded: await load(request.model, request.path, request.settings, request.probeDims) };
-      } else if (request.kind === 'run-images') {
-        const { input, dims } = await tensorFromImages(request.sources, request.layout, takeInput);
-        const { outputs, seconds } = await run(request.model, input, dims);
-        for (const output of Object.values(outputs)) transfer.push(output.data.buffer as ArrayBuffer);
-        response = { id: request.id, ok: true, outputs, seconds };
       } else if (request.kind === 'run-calls') {
         const calls: Array<{ outputs: Record<string, RunOutput>; seconds: number }> = [];
         for (const call of request.calls) {

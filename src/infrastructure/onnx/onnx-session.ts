@@ -92,17 +92,6 @@ export class OnnxModel {
   }
 
   /**
-   * Runs the model on images, or regions of them: the workers resize and
-   * normalise them into the input batch, reading the pixels in place when
-   * they are in shared memory.
-   */
-  async runImages(sources: readonly TensorSource[], layout: TensorLayout): Promise<Readonly<Record<string, RunOutput>>> {
-    const { outputs, seconds } = await this.host.runImages(this.name, sources, layout);
-    for (const observer of this.observers) observer.onRun(this.name, sources.length, seconds);
-    return outputs;
-  }
-
-  /**
    * Several calls of the model over `count` items, split over idle workers
    * by consecutive items; `build` makes one part's calls (InferenceHost.runCalls).
    */
