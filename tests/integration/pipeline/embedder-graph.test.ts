@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import sharp from 'sharp';
+import type { RgbImage } from '../../../src/domain/image';
+import { packIntoTensor, type PixelNormalisation } from '../../../src/infrastructure/imaging/tensor-packing';
 import { PORTRAIT_IDS, readPortrait, REPO_ROOT } from '../../support/portraits';
 
 /**
@@ -33,13 +35,10 @@ function publishedEmbedder(): Buffer {
   }
 }
 
-/** A portrait scaled to the embedder's input and normalised as the manifest says, (x − 127) / 128, planar RGB. */
-async function embedderInput(id: string): Promise<Float32Array> {
+/** A portrait scaled to the embedder's input size, as decoded RGB. */
+async function embedderSized(id: string): Promise<RgbImage> {
   const { data } = await sharp(readPortrait(id)).resize(SIZE, SIZE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const plane = SIZE * SIZE;
-  const input = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i += 1) for (let c = 0; c < 3; c += 1) input[c * plane + i] = ((data[i * 3 + c] as number) - 127) / 128;
-  return input;
+  return { width: SIZE, height: SIZE, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 describe('provisioned embedder graph', () => {
@@ -52,19 +51,23 @@ describe('provisioned embedder graph', () => {
   });
 
   it('gives the embeddings of the published network, batched, on real faces', async () => {
-    const inputs = await Promise.all(PORTRAIT_IDS.map(embedderInput));
+    const faces = await Promise.all(PORTRAIT_IDS.map(embedderSized));
+    // Normalised as the service packs the embedder's input, with the manifest's mean and std.
+    const { embedder } = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as { embedder: PixelNormalisation };
+    const perFace = 3 * SIZE * SIZE;
+    const batch = new Float32Array(faces.length * perFace);
+    faces.forEach((face, i) => packIntoTensor(face, embedder, batch, i));
     const options = { graphOptimizationLevel: 'all' as const, intraOpNumThreads: 1, interOpNumThreads: 1 };
     const published = await ort.InferenceSession.create(publishedEmbedder(), options);
     const provisioned = await ort.InferenceSession.create(join(MODEL_DIR, 'fr_feature.onnx'), options);
     try {
-      const batch = new Float32Array(inputs.length * 3 * SIZE * SIZE);
-      inputs.forEach((input, i) => batch.set(input, i * input.length));
-      const batched = await provisioned.run({ [provisioned.inputNames[0]!]: new ort.Tensor('float32', batch, [inputs.length, 3, SIZE, SIZE]) });
+      const batched = await provisioned.run({ [provisioned.inputNames[0]!]: new ort.Tensor('float32', batch, [faces.length, 3, SIZE, SIZE]) });
       const embeddings = batched[provisioned.outputNames[0]!]!.data as Float32Array;
-      const width = embeddings.length / inputs.length;
+      const width = embeddings.length / faces.length;
       expect(width).toBe(512);
       let largest = 0;
-      for (const [i, input] of inputs.entries()) {
+      for (let i = 0; i < faces.length; i += 1) {
+        const input = batch.slice(i * perFace, (i + 1) * perFace);
         const one = await published.run({ [published.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
         const expected = one[published.outputNames[0]!]!.data as Float32Array;
         for (let k = 0; k < width; k += 1) largest = Math.max(largest, Math.abs((embeddings[i * width + k] as number) - (expected[k] as number)));
